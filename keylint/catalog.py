@@ -1,0 +1,256 @@
+"""The knowledge keylint works from, read from the TOML data in `rules/` (shipped as keylint.rules).
+
+Every table is validated strictly: an unknown key in a catalog is an error, because a typo that
+silently turns detection off is a security bug.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from keylint.model import Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class CatalogError(Exception):
+    """A catalog file is malformed; the message names the file and the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    code: str
+    name: str
+    summary: str
+    severity: Severity
+    precision: str
+    cwe: tuple[int, ...]
+    doc: str
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return ("security", *(f"external/cwe/cwe-{n}" for n in self.cwe))
+
+
+@dataclass(frozen=True, slots=True)
+class Signer:
+    call: str
+    position: int | None
+    keyword: str | None
+    library: str
+    operation: str  # sign | verify
+
+
+@dataclass(frozen=True, slots=True)
+class KeySetting:
+    name: str
+    container: str | None
+    framework: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyNames:
+    secret_words: frozenset[str]
+    key_qualifiers: frozenset[str]
+    not_key_words: frozenset[str]
+    credential_words: frozenset[str] = frozenset()
+
+    def is_credential(self, name: str) -> bool:
+        """Key-like, or a password/token/API-key entry: what a configuration file must not hold."""
+        if self.matches(name):
+            return True
+        words = split_words(name)
+        return bool(words) and not self.not_key_words.intersection(words) and (
+            bool(self.credential_words.intersection(words)) or "".join(words) in self.credential_words
+        )
+
+    def matches(self, name: str) -> bool:
+        words = split_words(name)
+        if not words or self.not_key_words.intersection(words):
+            return False
+        joined = "".join(words)
+        if self.secret_words.intersection(words) or joined in self.secret_words:
+            return True
+        return "key" in words and (len(words) == 1 or bool(self.key_qualifiers.intersection(words)))
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    rules: tuple[RuleMeta, ...]
+    signers: tuple[Signer, ...]
+    settings: tuple[KeySetting, ...]
+    key_names: KeyNames
+    digest: str  # part of the cache key: facts depend on the catalog
+
+    def rule(self, code: str) -> RuleMeta:
+        for meta in self.rules:
+            if meta.code == code:
+                return meta
+        raise KeyError(code)
+
+    @property
+    def signer_by_call(self) -> dict[str, Signer]:
+        return {s.call: s for s in self.signers}
+
+    @property
+    def setting_names(self) -> frozenset[str]:
+        return frozenset(s.name for s in self.settings if s.container is None)
+
+    @property
+    def container_items(self) -> dict[str, frozenset[str]]:
+        out: dict[str, set[str]] = {}
+        for s in self.settings:
+            if s.container is not None:
+                out.setdefault(s.container, set()).add(s.name)
+        return {k: frozenset(v) for k, v in out.items()}
+
+
+_WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+
+def split_words(name: str) -> list[str]:
+    """`JWT_SECRET_KEY`, `jwtSecretKey`, `jwt-secret-key` all give ["jwt", "secret", "key"]."""
+    return [w.lower() for w in _WORD_RE.findall(name)]
+
+
+def _check_keys(table: dict[str, Any], allowed: dict[str, type | tuple[type, ...]], where: str) -> None:
+    for key, value in table.items():
+        if key not in allowed:
+            raise CatalogError(f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
+        if not isinstance(value, allowed[key]):
+            raise CatalogError(f"{where}: {key!r} has the wrong type ({type(value).__name__})")
+
+
+_SIGNER_KEYS = {"call": str, "position": int, "keyword": str, "library": str, "operation": str}
+_SETTING_KEYS = {"name": str, "container": str, "framework": str}
+_KEY_NAME_KEYS = {"secret_words": list, "key_qualifiers": list, "not_key_words": list, "credential_words": list}
+_RULE_KEYS = {"name": str, "summary": str, "severity": str, "precision": str, "cwe": list}
+_EXTENSION_KEYS = {"signer": list, "setting": list, "key_names": dict}
+
+
+def _parse(text: str, where: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{where}: invalid TOML: {exc}") from None
+
+
+def _signers(items: list[Any], where: str) -> list[Signer]:
+    out = []
+    for i, item in enumerate(items):
+        here = f"{where}: signer[{i}]"
+        if not isinstance(item, dict):
+            raise CatalogError(f"{here}: expected a table")
+        _check_keys(item, _SIGNER_KEYS, here)
+        if "call" not in item or ("position" not in item and "keyword" not in item):
+            raise CatalogError(f"{here}: needs 'call' and at least one of 'position', 'keyword'")
+        if item.get("operation", "sign") not in ("sign", "verify"):
+            raise CatalogError(f"{here}: 'operation' must be 'sign' or 'verify'")
+        out.append(
+            Signer(
+                call=item["call"],
+                position=item.get("position"),
+                keyword=item.get("keyword"),
+                library=item.get("library", "user catalog"),
+                operation=item.get("operation", "sign"),
+            )
+        )
+    return out
+
+
+def _settings(items: list[Any], where: str) -> list[KeySetting]:
+    out = []
+    for i, item in enumerate(items):
+        here = f"{where}: setting[{i}]"
+        if not isinstance(item, dict):
+            raise CatalogError(f"{here}: expected a table")
+        _check_keys(item, _SETTING_KEYS, here)
+        if "name" not in item:
+            raise CatalogError(f"{here}: needs 'name'")
+        out.append(KeySetting(item["name"], item.get("container"), item.get("framework", "user catalog")))
+    return out
+
+
+def _word_lists(table: dict[str, Any], where: str) -> dict[str, list[str]]:
+    _check_keys(table, _KEY_NAME_KEYS, f"{where}: key_names")
+    for key, words in table.items():
+        if not all(isinstance(w, str) for w in words):
+            raise CatalogError(f"{where}: key_names.{key} must be a list of strings")
+    return {k: [w.lower() for w in v] for k, v in table.items()}
+
+
+def _rules(data: dict[str, Any]) -> list[RuleMeta]:
+    docs = resources.files("keylint.rules").joinpath("docs")
+    out = []
+    for code, table in sorted(data.items()):
+        where = f"rules.toml: [{code}]"
+        if not re.fullmatch(r"KL\d{3}", code) or not isinstance(table, dict):
+            raise CatalogError(f"{where}: rule codes are KLnnn tables")
+        _check_keys(table, _RULE_KEYS, where)
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", table["name"]):
+            raise CatalogError(f"{where}: name must be kebab-case")
+        doc = docs.joinpath(f"{code}.md").read_text(encoding="utf-8")
+        out.append(
+            RuleMeta(
+                code=code,
+                name=table["name"],
+                summary=table["summary"],
+                severity=Severity(table["severity"]),
+                precision=table["precision"],
+                cwe=tuple(table["cwe"]),
+                doc=doc.strip() + "\n",
+            )
+        )
+    return out
+
+
+@lru_cache(maxsize=8)
+def load_catalog(extensions: tuple[str, ...] = ()) -> Catalog:
+    """The built-in catalogs plus the user's `extend-catalogs` files (appended, never replacing)."""
+    base = resources.files("keylint.rules")
+    texts = {name: base.joinpath(name).read_text(encoding="utf-8") for name in ("rules.toml", "signers.toml", "key_settings.toml")}
+    rules = _rules(_parse(texts["rules.toml"], "rules.toml"))
+    signers = _signers(_parse(texts["signers.toml"], "signers.toml").get("signer", []), "signers.toml")
+    settings_data = _parse(texts["key_settings.toml"], "key_settings.toml")
+    settings = _settings(settings_data.get("setting", []), "key_settings.toml")
+    words = _word_lists(settings_data["key_names"], "key_settings.toml")
+
+    digest = hashlib.sha256()
+    for name in sorted(texts):
+        digest.update(texts[name].encode())
+    for ext in extensions:
+        path = Path(ext)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CatalogError(f"{ext}: cannot read catalog: {exc.strerror or exc}") from None
+        digest.update(text.encode())
+        data = _parse(text, ext)
+        _check_keys(data, _EXTENSION_KEYS, ext)
+        signers += _signers(data.get("signer", []), ext)
+        settings += _settings(data.get("setting", []), ext)
+        for key, more in _word_lists(data.get("key_names", {}), ext).items():
+            words[key] = words.get(key, []) + more
+
+    return Catalog(
+        rules=tuple(rules),
+        signers=tuple(signers),
+        settings=tuple(settings),
+        key_names=KeyNames(
+            secret_words=frozenset(words.get("secret_words", ())),
+            key_qualifiers=frozenset(words.get("key_qualifiers", ())),
+            not_key_words=frozenset(words.get("not_key_words", ())),
+            credential_words=frozenset(words.get("credential_words", ())),
+        ),
+        digest=digest.hexdigest(),
+    )

@@ -1,0 +1,46 @@
+"""KL101 hardcoded-signing-key: a literal that ends up as a signing/verifying key or key setting."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterator
+
+from keylint.checks.base import Context, Draft
+from keylint.checks.sinks import contains, describe, name_based, order
+from keylint.extract.facts import Secret, Sink
+
+CODE = "KL101"
+MIN_HMAC_BYTES = 32
+
+
+def check(ctx: Context) -> Iterator[Draft]:
+    uses: dict[tuple[str, Secret], list[tuple[str, Sink]]] = defaultdict(list)
+    for path, sink, origins in ctx.project.key_flows():
+        for o in origins:
+            if o.kind != "literal" or o.secret is None or o.secret.empty:
+                continue
+            if name_based(sink) and o.secret.shape != "text":
+                continue  # JWT_SECRET_ENV = "JWT_SECRET", KEY_FILE = "/etc/key.pem": names, not keys
+            if (path, sink) not in uses[(o.path, o.secret)]:
+                uses[(o.path, o.secret)].append((path, sink))
+    for (path, secret), sinks in sorted(uses.items(), key=lambda item: (item[0][0], item[0][1].span)):
+        sinks.sort(key=order)
+        first_path, first = sinks[0]
+        message = f"Hard-coded signing key {secret.hint} is used as {describe(first_path, first)}"
+        if len(sinks) > 1:
+            message += f" and {len(sinks) - 1} more place{'s' if len(sinks) > 2 else ''}"
+        message += "."
+        if secret.length < MIN_HMAC_BYTES:
+            message += f" It is also only {secret.length} bytes, below the {MIN_HMAC_BYTES} bytes HS256 needs."
+        message += " Anyone with the source can sign tokens; load the key from a secret manager or KMS."
+        yield Draft(
+            code=CODE,
+            path=path,
+            span=secret.span,
+            message=message,
+            token=f"literal:{secret.digest}",
+            secret_columns=(secret.span.column, secret.span.end_column) if secret.span.line == secret.span.end_line else None,
+            related=tuple(
+                (p, s.span, f"key used by {s.label}") for p, s in sinks if not (p == path and contains(s.span, secret.span))
+            ),
+        )

@@ -1,0 +1,148 @@
+"""Command line. The only module that prints, reads the environment for colour, or picks exit codes.
+
+Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+`--exit-zero` turns 1 into 0 but never hides 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Sequence
+
+from keylint import __version__
+from keylint.catalog import CatalogError, load_catalog
+from keylint.config import ConfigError, cache_dir_default, find_root, load_config
+from keylint.engine import ScanOptions, paths_relative_to, scan
+from keylint.report import REPORTERS
+from keylint.report.sarif import render as render_sarif
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(value: str) -> tuple[str, ...]:
+    codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
+    for c in codes:
+        if not c.startswith("KL") or not c[2:].isdigit() and c != "KL":
+            raise argparse.ArgumentTypeError(f"not a rule code or prefix: {c!r} (expected e.g. KL101 or KL1)")
+    return codes
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="keylint", description="Find hard-coded signing keys and the designs that make one key a master key.")
+    parser.add_argument("--version", action="version", version=f"keylint {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("scan", help="scan files or folders (default: the current folder)")
+    s.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
+    s.add_argument("--format", choices=sorted(REPORTERS), default="text")
+    s.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
+    s.add_argument("--sarif-output", type=Path, help="also write SARIF to this file")
+    s.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to report (default: all)")
+    s.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes not to report")
+    s.add_argument("--config", type=Path, help="configuration file (default: nearest pyproject.toml or keylint.toml)")
+    s.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings (errors still exit 2)")
+    s.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    s.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: one per CPU)")
+    s.add_argument("--no-cache", action="store_true", help="neither read nor write the fact cache")
+    s.add_argument("--cache-dir", type=Path, help="fact cache location (default: $KEYLINT_CACHE_DIR or ~/.cache/keylint)")
+    s.add_argument("--fail-on-error", action="store_true", default=None, help="exit 2 when a file cannot be read or parsed")
+
+    sub.add_parser("rules", help="list every rule")
+    r = sub.add_parser("rule", help="show one rule's documentation")
+    r.add_argument("code")
+    return parser
+
+
+def _use_color(choice: str, stream_is_tty: bool) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream_is_tty
+
+
+def _write(path: Path | None, text: str) -> None:
+    if path is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    for p in args.paths:
+        if not p.exists():
+            print(f"keylint: no such file or folder: {p}", file=sys.stderr)
+            return EXIT_ERROR
+    resolved = [p.resolve() for p in args.paths]
+    common = Path(os.path.commonpath([str(p) for p in resolved]))
+    root = find_root(common)
+    overrides = {"select": args.select, "ignore": args.ignore, "fail_on_error": args.fail_on_error}
+    config = load_config(root, args.config, overrides)
+    cache_dir = None if args.no_cache else (args.cache_dir or cache_dir_default())
+    selected = paths_relative_to(root, resolved)
+    report = scan(config, selected, ScanOptions(jobs=max(0, args.jobs), cache_dir=cache_dir))
+    catalog = load_catalog(config.extend_catalogs)
+
+    for e in report.errors:
+        where = f"{e.path}:{e.line}" if e.line else e.path
+        print(f"keylint: {where}: {e.message}", file=sys.stderr)
+    color = args.format == "text" and _use_color(args.color, args.output is None and sys.stdout.isatty())
+    _write(args.output, REPORTERS[args.format](report, catalog, color))
+    if args.sarif_output is not None:
+        _write(args.sarif_output, render_sarif(report, catalog))
+
+    if config.fail_on_error and any(e.kind in ("read", "parse", "timeout", "suppression") for e in report.errors):
+        return EXIT_ERROR
+    if report.findings and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _cmd_rules() -> int:
+    catalog = load_catalog()
+    width = max(len(r.name) for r in catalog.rules)
+    for r in catalog.rules:
+        print(f"{r.code}  {r.name:<{width}}  {r.severity.value:<8}  {r.summary}")
+    return EXIT_CLEAN
+
+
+def _cmd_rule(code: str) -> int:
+    catalog = load_catalog()
+    for r in catalog.rules:
+        if r.code == code.upper() or r.name == code:
+            print(f"{r.code} {r.name} (severity {r.severity.value}, precision {r.precision}, CWE {', '.join(map(str, r.cwe))})\n")
+            print(r.doc, end="")
+            return EXIT_CLEAN
+    print(f"keylint: no rule {code!r}; `keylint rules` lists them", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "scan":
+            return _cmd_scan(args)
+        if args.command == "rules":
+            return _cmd_rules()
+        return _cmd_rule(args.code)
+    except (ConfigError, CatalogError) as exc:
+        print(f"keylint: configuration error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("keylint: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as exc:  # an internal error must never look like "no findings"
+        print(f"keylint: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if os.environ.get("KEYLINT_DEBUG"):
+            traceback.print_exc()
+        return EXIT_ERROR

@@ -1,0 +1,189 @@
+"""The scan pipeline: discover, extract (parallel, cached), link, check, filter, finalize."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import re
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from keylint.cache import FactCache
+from keylint.catalog import Catalog, load_catalog
+from keylint.checks import run_checks
+from keylint.checks.base import Context, Draft
+from keylint.config import Config
+from keylint.discover import discover
+from keylint.extract import decode, extract_file
+from keylint.extract.facts import FileFacts
+from keylint.fingerprint import content_fingerprint, line_hashes
+from keylint.link import Project
+from keylint.model import FileError, Finding, Location, Related, Report, Span, Stats
+
+# Long runs of key-alphabet characters with letters and digits mixed: redacted from every snippet
+# even when no rule marked them, so an unmarked secret on a flagged line never reaches output.
+_TOKENISH = re.compile(r"[A-Za-z0-9+/=_\-]{24,}")
+_MAX_SNIPPET = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    jobs: int = 0  # 0: one per CPU
+    cache_dir: Path | None = None  # None: no cache
+
+
+def _extract_one(args: tuple[str, bytes, tuple[str, ...]]) -> FileFacts:
+    path, data, extensions = args
+    return extract_file(path, data, load_catalog(extensions))
+
+
+def _extract_all(config: Config, catalog: Catalog, paths: Sequence[str], options: ScanOptions) -> tuple[list[FileFacts], list[FileError], int]:
+    cache = FactCache(options.cache_dir, catalog.digest) if options.cache_dir is not None else None
+    facts: list[FileFacts] = []
+    errors: list[FileError] = []
+    todo: list[tuple[str, bytes, tuple[str, ...]]] = []
+    hits = 0
+    for rel in paths:
+        try:
+            data = (config.root / rel).read_bytes()
+        except OSError as exc:
+            errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}", kind="read"))
+            continue
+        cached = cache.get(rel, hashlib.sha256(data).hexdigest()) if cache is not None else None
+        if cached is not None:
+            facts.append(cached)
+            hits += 1
+        else:
+            todo.append((rel, data, config.extend_catalogs))
+    jobs = options.jobs or os.cpu_count() or 1
+    if jobs > 1 and len(todo) > 8:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            fresh = list(pool.map(_extract_one, todo, chunksize=max(1, min(32, len(todo) // (jobs * 4)))))
+    else:
+        fresh = [_extract_one(item) for item in todo]
+    if cache is not None:
+        for f in fresh:
+            cache.put(f)
+        cache.close()
+    return facts + fresh, errors, hits
+
+
+def _under(path: str, selected: Sequence[str] | None) -> bool:
+    if selected is None:
+        return True
+    return any(s in ("", ".") or path == s or path.startswith(s.rstrip("/") + "/") for s in selected)
+
+
+def _is_test_path(path: str, config: Config) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    for pattern in config.test_paths:
+        if pattern.endswith("/"):
+            folder = pattern.rstrip("/")
+            if fnmatch.fnmatchcase(path, f"{folder}/*") or ("/" not in folder and f"/{folder}/" in f"/{path}"):
+                return True
+        elif fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(path, pattern):
+            return True
+    return False
+
+
+def _suppressed(draft: Draft, files: dict[str, FileFacts], config: Config) -> bool:
+    for pattern, codes in config.per_file_ignores:
+        if fnmatch.fnmatchcase(draft.path, pattern) and any(draft.code.startswith(c) for c in codes):
+            return True
+    facts = files.get(draft.path)
+    if facts is None:
+        return False
+    return any(s.line in (draft.span.line, draft.span.line - 1) and draft.code in s.codes for s in facts.suppressions)
+
+
+def _redact_line(line: str, columns: tuple[int, int] | None) -> str:
+    if columns is not None:
+        start, end = columns[0] - 1, columns[1] - 1
+        secret = line[start:end]
+        quote = secret[:1] if secret[:1] in "\"'" and secret.endswith(secret[:1]) and len(secret) > 1 else ""
+        line = line[:start] + (f"{quote}<redacted>{quote}" if quote else "<redacted>") + line[end:]
+    line = _TOKENISH.sub(lambda m: m.group(0) if m.group(0) == "<redacted>" or not (re.search(r"\d", m.group(0)) and re.search(r"[A-Za-z]", m.group(0))) else "<redacted>", line)
+    return line if len(line) <= _MAX_SNIPPET else line[: _MAX_SNIPPET - 1] + "…"
+
+
+def _finalize(drafts: list[Draft], config: Config, catalog: Catalog) -> list[Finding]:
+    by_path: dict[str, list[Draft]] = {}
+    for d in drafts:
+        by_path.setdefault(d.path, []).append(d)
+    findings: list[Finding] = []
+    for path in sorted(by_path):
+        try:
+            text, _ = decode((config.root / path).read_bytes())
+        except OSError:
+            text = ""
+        lines = text.splitlines()
+        group = sorted(by_path[path], key=lambda d: (d.span, d.code))
+        hashes = line_hashes(text, stop_after_line=max(d.span.line for d in group))
+        occurrences: dict[tuple[str, str], int] = {}
+        for d in group:
+            line = lines[d.span.line - 1] if 0 < d.span.line <= len(lines) else ""
+            occurrence = occurrences.get((d.code, d.token), 0)
+            occurrences[(d.code, d.token)] = occurrence + 1
+            severity = d.severity or catalog.rule(d.code).severity
+            if config.test_severity == "lower" and _is_test_path(path, config):
+                severity = severity.lowered()
+            findings.append(
+                Finding(
+                    code=d.code,
+                    message=d.message,
+                    severity=severity,
+                    location=Location(path, d.span),
+                    snippet=_redact_line(line.strip("\r\n"), d.secret_columns),
+                    fingerprint=content_fingerprint(d.code, path, d.token, occurrence),
+                    line_hash=hashes[d.span.line - 1] if d.span.line <= len(hashes) else "",
+                    related=tuple(Related(Location(p, s), m) for p, s, m in d.related),
+                )
+            )
+    return findings
+
+
+def scan(config: Config, selected: Sequence[str] | None = None, options: ScanOptions = ScanOptions()) -> Report:
+    """Scan the project at `config.root`; report findings located under `selected` (root-relative)."""
+    started = time.perf_counter()
+    catalog = load_catalog(config.extend_catalogs)
+    found = discover(config)
+    facts, errors, hits = _extract_all(config, catalog, found.files, options)
+    errors += [FileError(p, f"cannot read: {why}", kind="read") for p, why in found.unreadable]
+    project = Project(facts)
+    drafts = run_checks(Context(project, catalog), config.enabled)
+    kept = [
+        d
+        for d in drafts
+        if (_under(d.path, selected) or any(_under(p, selected) for p, _, _ in d.related))
+        and not _suppressed(d, project.files, config)
+    ]
+    findings = sorted(_finalize(kept, config, catalog), key=lambda f: f.sort_key)
+    errors += [e for f in facts for e in f.errors]
+    errors = sorted({e for e in errors if _under(e.path, selected)}, key=lambda e: (e.path, e.line or 0, e.message))
+    stats = Stats(
+        files_scanned=len(found.files),
+        python_files=sum(1 for f in facts if f.python is not None),
+        skipped_binary=found.skipped_binary,
+        skipped_too_large=found.skipped_too_large,
+        cached_files=hits,
+        seconds=time.perf_counter() - started,
+    )
+    return Report(findings=tuple(findings), errors=tuple(errors), stats=stats, root=str(config.root))
+
+
+def paths_relative_to(root: Path, paths: Iterable[Path]) -> list[str] | None:
+    """Root-relative POSIX forms of the paths the user named; None when one of them is the root."""
+    out = []
+    for p in paths:
+        rel = p.resolve().relative_to(root.resolve()).as_posix() if p.resolve() != root.resolve() else "."
+        if rel == ".":
+            return None
+        out.append(rel)
+    return out
+
+
+

@@ -1,0 +1,94 @@
+"""Per-file extraction: bytes in, `FileFacts` out. Runs in worker processes; never raises.
+
+Every text file goes through the secret scanner; Python files are also parsed once with LibCST;
+configuration files also go through the key-name heuristics. Nothing here is imported or executed
+from the scanned tree: files are read as bytes and parsed, nothing more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import libcst as cst
+
+from keylint.catalog import Catalog
+from keylint.extract.config_files import is_config_file, scan_config
+from keylint.extract.facts import FileFacts, Suppression
+from keylint.extract.python import extract_python
+from keylint.extract.secrets import scan_text
+from keylint.model import FileError
+
+_SUPPRESSION = re.compile(r"keylint:\s*ignore\b(?:\[(?P<codes>[^\]]*)\])?")
+_CODE = re.compile(r"^KL\d{3}$")
+PYTHON_SUFFIXES = (".py", ".pyw", ".pyi")
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """Text and, when the bytes are not clean UTF-8, a note saying so (the text is still scanned)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError:
+            pass
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return data.decode("utf-8", "replace"), f"not valid UTF-8 (byte {exc.start}); scanned with replacement characters"
+
+
+def _suppressions(path: str, text: str) -> tuple[list[Suppression], list[FileError]]:
+    found: list[Suppression] = []
+    errors: list[FileError] = []
+    if "keylint:" not in text:
+        return found, errors
+    for number, line in enumerate(text.splitlines(), start=1):
+        m = _SUPPRESSION.search(line)
+        if m is None:
+            continue
+        codes = [c.strip() for c in (m.group("codes") or "").split(",") if c.strip()]
+        bad = [c for c in codes if not _CODE.match(c)]
+        if not codes or bad:
+            what = "names no rule code" if not codes else f"has malformed codes {', '.join(bad)}"
+            errors.append(FileError(path, f"suppression comment {what}; write `# keylint: ignore[KL101] reason`", number, "suppression"))
+            continue
+        found.append(Suppression(number, frozenset(codes)))
+    return found, errors
+
+
+def extract_file(path: str, data: bytes, catalog: Catalog) -> FileFacts:
+    """Facts for one file. `path` is repository-relative; `data` its bytes."""
+    facts = FileFacts(path=path, digest=hashlib.sha256(data).hexdigest())
+    text, decode_note = decode(data)
+    if decode_note is not None:
+        facts.errors.append(FileError(path, decode_note, kind="decode"))
+    facts.suppressions, errors = _suppressions(path, text)
+    facts.errors.extend(errors)
+    facts.findings.extend(scan_text(path, text))
+    if is_config_file(path):
+        facts.findings.extend(scan_config(path, text, catalog.key_names))
+    if path.endswith(PYTHON_SUFFIXES):
+        if "\x00" in text:
+            facts.errors.append(FileError(path, "contains NUL bytes; not parsed as Python", kind="parse"))
+        else:
+            _python(facts, text, catalog)
+    return facts
+
+
+def _python(facts: FileFacts, text: str, catalog: Catalog) -> None:
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        facts.errors.append(FileError(facts.path, f"cannot parse as Python 3: {exc.message}", exc.raw_line, "parse"))
+        return
+    except RecursionError:
+        facts.errors.append(FileError(facts.path, "too deeply nested to parse", kind="parse"))
+        return
+    try:
+        facts.python, findings = extract_python(facts.path, module, catalog)
+    except RecursionError:
+        facts.errors.append(FileError(facts.path, "too deeply nested to analyse", kind="parse"))
+        return
+    facts.findings.extend(findings)

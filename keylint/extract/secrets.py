@@ -1,0 +1,104 @@
+"""The secret scanner for every text file. The only module that imports detect-secrets.
+
+detect-secrets is used as a library of detectors, never as a scanner: its plugins are instantiated
+directly, with no settings that enable verification (so no plugin ever opens a socket), and each
+plugin runs only on the lines where one of its own patterns already matched the whole text in one
+C-level regex search. Each detect-secrets type maps to a keylint code (`TYPE_CODES`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from functools import lru_cache
+from typing import Any, Iterator
+
+from detect_secrets.plugins.base import RegexBasedDetector
+from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+from keylint.extract.facts import FileFinding, redact
+from keylint.model import Span
+
+# detect-secrets type -> keylint code. Types mapped to None are not used: entropy and keyword
+# detectors are replaced by keylint's own key-name heuristics (KL111), public IPs are not secrets.
+TYPE_CODES: dict[str, str | None] = {
+    "Private Key": "KL110",
+    "JSON Web Token": "KL112",
+    "Base64 High Entropy String": None,
+    "Hex High Entropy String": None,
+    "Secret Keyword": None,
+    "Public IP (ipv4)": None,
+}
+_DEFAULT_CODE = "KL113"  # every other detect-secrets type is a third-party service credential
+
+
+@lru_cache(maxsize=1)
+def _plugins() -> tuple[tuple[Any, str, tuple[re.Pattern[str], ...]], ...]:
+    out = []
+    for secret_type, cls in sorted(get_mapping_from_secret_type_to_class().items()):
+        code = TYPE_CODES.get(secret_type, _DEFAULT_CODE)
+        if code is None or not issubclass(cls, RegexBasedDetector):
+            continue
+        plugin = cls()
+        out.append((plugin, code, tuple(plugin.denylist)))
+    return tuple(out)
+
+
+class _Lines:
+    """Line lookup by character offset, built once per file."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+
+    def number(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+    def line(self, number: int) -> str:
+        start = self.starts[number - 1]
+        end = self.starts[number] if number < len(self.starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n")
+
+
+def _describe(secret_type: str, code: str, value: str) -> str:
+    if code == "KL110":
+        kind = re.search(r"BEGIN ([A-Z0-9 ]*)PRIVATE KEY", value)
+        label = (kind.group(1).strip() + " ") if kind and kind.group(1).strip() else ""
+        return f"A {label}private key (PEM) is stored in the repository."
+    if code == "KL112":
+        return f"A signed JSON Web Token {redact(value)} is hard-coded."
+    return f"A {secret_type} {redact(value)} is hard-coded."
+
+
+def scan_text(path: str, text: str) -> Iterator[FileFinding]:
+    """detect-secrets' regex detectors over `text`, run only on lines their patterns match."""
+    lines: _Lines | None = None
+    seen: set[tuple[str, int, str]] = set()
+    for plugin, code, patterns in _plugins():
+        candidate_lines: set[int] = set()
+        for pattern in patterns:
+            if pattern.search(text) is None:
+                continue
+            lines = lines or _Lines(text)
+            candidate_lines.update(lines.number(m.start()) for m in pattern.finditer(text))
+        for number in sorted(candidate_lines):
+            assert lines is not None
+            line = lines.line(number)
+            for potential in plugin.analyze_line(filename=path, line=line, line_number=number):
+                value = potential.secret_value or ""
+                key = (code, number, value)
+                if key in seen:
+                    continue
+                seen.add(key)
+                col = line.find(value) if value else -1
+                start = col + 1 if col >= 0 else 1
+                end = col + 1 + len(value) if col >= 0 else len(line) + 1
+                yield FileFinding(
+                    code=code,
+                    span=Span(number, start, number, end),
+                    message=_describe(potential.type, code, value),
+                    token=f"{potential.type}:{hashlib.sha256(value.encode()).hexdigest()}",
+                    # a PEM header says nothing secret, but a one-line PEM string carries the key after it
+                    secret_columns=(start, len(line) + 1) if code == "KL110" and col >= 0 else (start, end) if col >= 0 else None,
+                )

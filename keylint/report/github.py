@@ -1,0 +1,33 @@
+"""GitHub Actions workflow-command annotations, one per finding and per file error."""
+
+from __future__ import annotations
+
+from keylint.catalog import Catalog
+from keylint.model import Report, Severity
+
+_LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "notice"}
+
+
+def _data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(value: str) -> str:
+    return _data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(report: Report, catalog: Catalog) -> str:
+    names = {r.code: r.name for r in catalog.rules}
+    out = []
+    for f in report.findings:
+        s = f.location.span
+        props = [f"file={_prop(f.location.path)}", f"line={s.line}", f"endLine={s.end_line}"]
+        if s.line == s.end_line:
+            props += [f"col={s.column}", f"endColumn={s.end_column}"]
+        title = f"{f.code} {names.get(f.code, '')}".strip()
+        props.append(f"title={_prop(title)}")
+        out.append(f"::{_LEVEL[f.severity]} {','.join(props)}::{_data(f.message)}")
+    for e in report.errors:
+        props = [f"file={_prop(e.path)}"] + ([f"line={e.line}"] if e.line else []) + ["title=keylint could not scan this file"]
+        out.append(f"::warning {','.join(props)}::{_data(e.message)}")
+    return "".join(line + "\n" for line in out)

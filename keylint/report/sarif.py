@@ -1,0 +1,133 @@
+"""SARIF 2.1.0 for GitHub code scanning (see ../shared/conventions.md R1-R12).
+
+Deterministic: no timestamps, no absolute paths, rules and results in a fixed order, so the same
+tree gives byte-identical output. Snippets and messages are already redacted by the engine.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from keylint import __version__
+from keylint.catalog import Catalog, RuleMeta
+from keylint.model import Report, Span
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/keylint/keylint"
+FINGERPRINT_KEY = "keylint/v1"
+
+
+def _region(span: Span, snippet: str | None = None) -> dict[str, Any]:
+    region: dict[str, Any] = {
+        "startLine": span.line,
+        "startColumn": span.column,
+        "endLine": span.end_line,
+        "endColumn": span.end_column,
+    }
+    if snippet:
+        region["snippet"] = {"text": snippet}
+    return region
+
+
+def _location(path: str, span: Span, snippet: str | None = None) -> dict[str, Any]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"},
+            "region": _region(span, snippet),
+        }
+    }
+
+
+def _first_paragraph(doc: str) -> str:
+    for block in doc.split("\n\n"):
+        text = " ".join(line.strip() for line in block.splitlines() if not line.startswith("#")).strip()
+        if text:
+            return text[:1024]
+    return ""
+
+
+def _rule(meta: RuleMeta) -> dict[str, Any]:
+    return {
+        "id": meta.code,
+        "name": meta.name,
+        "shortDescription": {"text": meta.summary[:1024]},
+        "fullDescription": {"text": _first_paragraph(meta.doc.split("## What it does", 1)[-1]) or meta.summary},
+        "help": {"text": meta.doc, "markdown": meta.doc},
+        "helpUri": f"{INFORMATION_URI}/blob/main/rules/docs/{meta.code}.md",
+        "defaultConfiguration": {"level": meta.severity.level},
+        "properties": {
+            "tags": list(meta.tags[:10]),
+            "precision": meta.precision,
+            "security-severity": meta.severity.score,
+            "problem.severity": "error" if meta.severity.level == "error" else meta.severity.level,
+        },
+    }
+
+
+def render(report: Report, catalog: Catalog, category: str = "keylint") -> str:
+    rules = sorted(catalog.rules, key=lambda r: r.code)
+    index = {r.code: i for i, r in enumerate(rules)}
+    results = []
+    for f in report.findings:
+        result: dict[str, Any] = {
+            "ruleId": f.code,
+            "ruleIndex": index[f.code],
+            "level": f.severity.level,
+            "message": {"text": f.message},
+            "locations": [_location(f.location.path, f.location.span, f.snippet)],
+            "partialFingerprints": {"primaryLocationLineHash": f.line_hash, FINGERPRINT_KEY: f.fingerprint},
+            "properties": {"severity": f.severity.value, "security-severity": f.severity.score},
+        }
+        if not f.line_hash:
+            del result["partialFingerprints"]["primaryLocationLineHash"]
+        if f.related:
+            result["relatedLocations"] = [
+                {"id": i, **_location(r.location.path, r.location.span), "message": {"text": r.message}}
+                for i, r in enumerate(f.related, start=1)
+            ]
+        results.append(result)
+    notifications = [
+        {
+            "level": "warning" if e.kind in ("decode", "suppression") else "error",
+            "message": {"text": f"{e.path}: {e.message}"},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": e.path, "uriBaseId": "%SRCROOT%"},
+                        **({"region": {"startLine": e.line}} if e.line else {}),
+                    }
+                }
+            ],
+            "properties": {"kind": e.kind},
+        }
+        for e in report.errors
+    ]
+    log = {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "keylint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_rule(r) for r in rules],
+                    }
+                },
+                "automationDetails": {"id": f"{category}/"},
+                "columnKind": "unicodeCodePoints",
+                "redactionTokens": ["<redacted>"],
+                "invocations": [
+                    {
+                        "executionSuccessful": not any(e.kind in ("read", "parse", "timeout") for e in report.errors),
+                        "toolExecutionNotifications": notifications,
+                    }
+                ],
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
