@@ -25,10 +25,12 @@ def check(ctx: Context) -> Iterator[Draft]:
                 uses[(o.path, o.secret)].append((path, sink))
     for (path, secret), sinks in sorted(uses.items(), key=lambda item: (item[0][0], item[0][1].span)):
         sinks.sort(key=order)
-        first_path, first = sinks[0]
+        # the assignment that holds the literal is where it is, not a further use of it
+        elsewhere = [(p, s) for p, s in sinks if not (p == path and contains(s.span, secret.span))]
+        first_path, first = (elsewhere or sinks)[0]
         message = f"Hard-coded signing key {secret.hint} is used as {describe(first_path, first)}"
-        if len(sinks) > 1:
-            message += f" and {len(sinks) - 1} more place{'s' if len(sinks) > 2 else ''}"
+        if len(elsewhere) > 1:
+            message += f" and {len(elsewhere) - 1} more place{'s' if len(elsewhere) > 2 else ''}"
         message += "."
         if secret.length < MIN_HMAC_BYTES:
             message += f" It is also only {secret.length} bytes, below the {MIN_HMAC_BYTES} bytes HS256 needs."
@@ -40,7 +42,5 @@ def check(ctx: Context) -> Iterator[Draft]:
             message=message,
             token=f"literal:{secret.digest}",
             secret_columns=(secret.span.column, secret.span.end_column) if secret.span.line == secret.span.end_line else None,
-            related=tuple(
-                (p, s.span, f"key used by {s.label}") for p, s in sinks if not (p == path and contains(s.span, secret.span))
-            ),
+            related=tuple((p, s.span, f"key used by {s.label}") for p, s in elsewhere),
         )

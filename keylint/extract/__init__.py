@@ -15,6 +15,7 @@ import libcst as cst
 from keylint.catalog import Catalog
 from keylint.extract.config_files import is_config_file, scan_config
 from keylint.extract.facts import FileFacts, Suppression
+from keylint.extract.jwk import scan_json
 from keylint.extract.python import extract_python
 from keylint.extract.secrets import scan_text
 from keylint.model import FileError
@@ -69,6 +70,8 @@ def extract_file(path: str, data: bytes, catalog: Catalog) -> FileFacts:
     facts.findings.extend(scan_text(path, text))
     if is_config_file(path):
         facts.findings.extend(scan_config(path, text, catalog.key_names))
+    if path.endswith((".json", ".jwk", ".jwks")):
+        facts.findings.extend(scan_json(path, text))
     if path.endswith(PYTHON_SUFFIXES):
         if "\x00" in text:
             facts.errors.append(FileError(path, "contains NUL bytes; not parsed as Python", kind="parse"))

@@ -98,7 +98,8 @@ def scan_config(path: str, text: str, names: KeyNames) -> Iterator[FileFinding]:
     example = is_example_file(path)
     for number, key, raw, column in _entries(text):
         leaf = key.rsplit(".", 1)[-1]
-        if not names.is_credential(leaf):
+        # a lone `key:` in configuration names something (secretKeyRef.key, a cache key), it is not one
+        if leaf.lower() == "key" or not names.is_credential(leaf):
             continue
         cleaned = _clean(raw)
         if cleaned is None:

@@ -34,6 +34,7 @@ from keylint.extract.facts import (
     Weak,
     make_secret,
 )
+from keylint.extract.jwk import PRIVATE_MEMBERS
 from keylint.model import Span
 
 # Calls that read the environment: qualified name -> (index of the variable, index of the default).
@@ -57,7 +58,6 @@ _RANDOM_BYTES = {"secrets.token_hex", "secrets.token_bytes", "secrets.token_urls
 _PREDICTABLE = {"uuid.uuid1": "a time-based uuid1", "time.time": "the clock", "time.time_ns": "the clock", "datetime.datetime.now": "the clock"}
 _SAFE_RANDOM = {"random.SystemRandom"}
 _SETTINGS_BASES = ("BaseSettings",)
-_JWK_PRIVATE = ("d", "p", "q", "dp", "dq", "qi", "k")
 _MIN_KEY_BYTES = 32
 
 
@@ -89,6 +89,15 @@ def _string_value(node: cst.BaseExpression | None) -> str | bytes | None:
     if isinstance(node, cst.FormattedString) and all(isinstance(p, cst.FormattedStringText) for p in node.parts):
         return "".join(p.value for p in node.parts)  # type: ignore[union-attr]
     return None
+
+
+def _joined_literal(node: cst.BaseExpression) -> str | bytes | None:
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        left, right = _joined_literal(node.left), _joined_literal(node.right)
+        if isinstance(left, str) and isinstance(right, str) or isinstance(left, bytes) and isinstance(right, bytes):
+            return left + right  # type: ignore[operator]
+        return None
+    return _string_value(node)
 
 
 def _int_value(node: cst.BaseExpression | None) -> int | None:
@@ -181,6 +190,9 @@ class _Visitor(cst.CSTVisitor):
         if isinstance(node, cst.Call):
             return self.call(node)
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            joined = _joined_literal(node)
+            if joined is not None:
+                return Lit(make_secret(joined, self.span(node)))  # "prefix-" + "rest": one key, one finding
             return Concat((self.expr(node.left), self.expr(node.right)))
         if isinstance(node, cst.BooleanOperation):
             left, right = self.expr(node.left), self.expr(node.right)
@@ -456,7 +468,7 @@ class _Visitor(cst.CSTVisitor):
                         # where assign/config_call saw the same item first, its sink is kept (same span)
                         self.sink(f"dict item {key!r}", self.expr(el.value), self.span(el))
         kty = _string_value(keys.get("kty"))
-        private = [m for m in _JWK_PRIVATE if isinstance(_string_value(keys.get(m)), str) and _string_value(keys.get(m))]
+        private = [m for m in PRIVATE_MEMBERS if isinstance(_string_value(keys.get(m)), str) and _string_value(keys.get(m))]
         if isinstance(kty, str) and private:
             self.findings.append(
                 FileFinding(

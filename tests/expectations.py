@@ -1,0 +1,36 @@
+"""Read the findings a fixture project promises: `# expect:` annotations and EXPECTED.toml."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+ANNOTATION = re.compile(r"(?:#|//|;)\s*(?P<kind>expect|ok|todo-expect):\s*(?P<codes>KL\d{3}(?:\s*,\s*KL\d{3})*)")
+_COMMENT = re.compile(r"^\s*(#|//|;)")
+
+Expected = set[tuple[str, int, str]]
+
+
+def expected_findings(root: Path, files: list[str]) -> Expected:
+    """(path, line, code) for every `# expect:` annotation (it names the next non-comment line)."""
+    out: Expected = set()
+    for rel in files:
+        try:
+            lines = (root / rel).read_text(encoding="utf-8").splitlines()
+        except (UnicodeDecodeError, OSError):
+            continue
+        for i, line in enumerate(lines):
+            m = ANNOTATION.search(line)
+            if m is None or m.group("kind") != "expect":
+                continue
+            target = next((j for j in range(i + 1, len(lines)) if not _COMMENT.match(lines[j])), None)
+            assert target is not None, f"{rel}:{i + 1}: annotation with no line after it"
+            for code in re.findall(r"KL\d{3}", m.group("codes")):
+                out.add((rel, target + 1, code))
+    table = root / "EXPECTED.toml"
+    if table.exists():
+        for item in tomllib.loads(table.read_text(encoding="utf-8")).get("expect", []):
+            for code in item["codes"]:
+                out.add((item["path"], item["line"], code))
+    return out

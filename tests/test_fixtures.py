@@ -1,0 +1,39 @@
+"""Every fixture project is scanned for real and must give exactly the findings it annotates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, scan_project
+from expectations import expected_findings
+from keylint.config import load_config
+from keylint.discover import discover
+
+PROJECTS = sorted(p for p in FIXTURES.iterdir() if (p / "keylint.toml").is_file())
+
+
+@pytest.mark.parametrize("root", PROJECTS, ids=[p.name for p in PROJECTS])
+def test_fixture_project_gives_exactly_its_annotated_findings(root: Path) -> None:
+    files = list(discover(load_config(root)).files)
+    expected = expected_findings(root, files)
+    report = scan_project(root)
+    found = {(f.location.path, f.location.span.line, f.code) for f in report.findings}
+    missing = sorted(expected - found)
+    unexpected = sorted(found - expected)
+    details = {(f.location.path, f.location.span.line, f.code): f.message for f in report.findings}
+    assert not missing and not unexpected, (
+        "missing:\n" + "\n".join(f"  {p}:{line} {c}" for p, line, c in missing)
+        + "\nunexpected:\n" + "\n".join(f"  {p}:{line} {c}  {details[(p, line, c)]}" for p, line, c in unexpected)
+    )
+    assert not [e for e in report.errors if e.kind != "decode"], report.errors
+
+
+def test_every_rule_has_a_fixture_that_fires() -> None:
+    from keylint.catalog import load_catalog
+
+    fired: set[str] = set()
+    for root in PROJECTS:
+        fired |= {code for _, _, code in expected_findings(root, list(discover(load_config(root)).files))}
+    assert {r.code for r in load_catalog().rules} <= fired
