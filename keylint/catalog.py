@@ -84,6 +84,13 @@ class KeyNames:
         return "key" in words and (len(words) == 1 or bool(self.key_qualifiers.intersection(words)))
 
 
+# Tables that rule families keep in their own rules/*.toml files: table name -> {key: type}.
+# A family registers its table here; every entry (built in or from `extend-catalogs`) is checked
+# against it, and a file with a table that is not registered is an error.
+TABLE_SCHEMAS: dict[str, dict[str, type | tuple[type, ...]]] = {}
+_CORE_FILES = ("rules.toml", "signers.toml", "key_settings.toml")
+
+
 @dataclass(frozen=True, slots=True)
 class Catalog:
     rules: tuple[RuleMeta, ...]
@@ -91,6 +98,16 @@ class Catalog:
     settings: tuple[KeySetting, ...]
     key_names: KeyNames
     digest: str  # part of the cache key: facts depend on the catalog
+    tables: tuple[tuple[str, tuple[dict[str, Any], ...]], ...] = ()
+
+    def table(self, name: str) -> tuple[dict[str, Any], ...]:
+        """Entries of a family table (read-only by convention): built-in ones, then the user's."""
+        if name not in TABLE_SCHEMAS:
+            raise KeyError(f"no catalog table {name!r} is registered")
+        for key, entries in self.tables:
+            if key == name:
+                return entries
+        return ()
 
     def rule(self, code: str) -> RuleMeta:
         for meta in self.rules:
@@ -135,7 +152,23 @@ _SIGNER_KEYS = {"call": str, "position": int, "keyword": str, "library": str, "o
 _SETTING_KEYS = {"name": str, "container": str, "framework": str}
 _KEY_NAME_KEYS = {"secret_words": list, "key_qualifiers": list, "not_key_words": list, "credential_words": list}
 _RULE_KEYS = {"name": str, "summary": str, "severity": str, "precision": str, "cwe": list}
-_EXTENSION_KEYS = {"signer": list, "setting": list, "key_names": dict}
+_EXTENSION_KEYS: dict[str, type | tuple[type, ...]] = {"signer": list, "setting": list, "key_names": dict}
+
+
+def _family_tables(data: dict[str, Any], where: str, into: dict[str, list[dict[str, Any]]]) -> None:
+    for name, entries in data.items():
+        if name in _EXTENSION_KEYS:
+            continue
+        schema = TABLE_SCHEMAS.get(name)
+        if schema is None:
+            raise CatalogError(f"{where}: unknown table {name!r} (known: {', '.join(sorted([*_EXTENSION_KEYS, *TABLE_SCHEMAS]))})")
+        if not isinstance(entries, list):
+            raise CatalogError(f"{where}: {name!r} must be an array of tables ([[{name}]])")
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                raise CatalogError(f"{where}: {name}[{i}]: expected a table")
+            _check_keys(entry, schema, f"{where}: {name}[{i}]")
+            into.setdefault(name, []).append(entry)
 
 
 def _parse(text: str, where: str) -> dict[str, Any]:
@@ -218,7 +251,8 @@ def _rules(data: dict[str, Any]) -> list[RuleMeta]:
 def load_catalog(extensions: tuple[str, ...] = ()) -> Catalog:
     """The built-in catalogs plus the user's `extend-catalogs` files (appended, never replacing)."""
     base = resources.files("keylint.rules")
-    texts = {name: base.joinpath(name).read_text(encoding="utf-8") for name in ("rules.toml", "signers.toml", "key_settings.toml")}
+    names = sorted(p.name for p in base.iterdir() if p.name.endswith(".toml"))
+    texts = {name: base.joinpath(name).read_text(encoding="utf-8") for name in names}
     rules = _rules(_parse(texts["rules.toml"], "rules.toml"))
     signers = _signers(_parse(texts["signers.toml"], "signers.toml").get("signer", []), "signers.toml")
     settings_data = _parse(texts["key_settings.toml"], "key_settings.toml")
@@ -226,8 +260,11 @@ def load_catalog(extensions: tuple[str, ...] = ()) -> Catalog:
     words = _word_lists(settings_data["key_names"], "key_settings.toml")
 
     digest = hashlib.sha256()
+    tables: dict[str, list[dict[str, Any]]] = {}
     for name in sorted(texts):
         digest.update(texts[name].encode())
+        if name not in _CORE_FILES:
+            _family_tables(_parse(texts[name], name), name, tables)
     for ext in extensions:
         path = Path(ext)
         try:
@@ -236,7 +273,8 @@ def load_catalog(extensions: tuple[str, ...] = ()) -> Catalog:
             raise CatalogError(f"{ext}: cannot read catalog: {exc.strerror or exc}") from None
         digest.update(text.encode())
         data = _parse(text, ext)
-        _check_keys(data, _EXTENSION_KEYS, ext)
+        _family_tables(data, ext, tables)
+        _check_keys({k: v for k, v in data.items() if k in _EXTENSION_KEYS}, _EXTENSION_KEYS, ext)
         signers += _signers(data.get("signer", []), ext)
         settings += _settings(data.get("setting", []), ext)
         for key, more in _word_lists(data.get("key_names", {}), ext).items():
@@ -253,4 +291,5 @@ def load_catalog(extensions: tuple[str, ...] = ()) -> Catalog:
             credential_words=frozenset(words.get("credential_words", ())),
         ),
         digest=digest.hexdigest(),
+        tables=tuple(sorted((k, tuple(v)) for k, v in tables.items())),
     )

@@ -160,6 +160,10 @@ class Project:
         if head in py.imports:
             target = py.imports[head] + (f"[{rest}" if rest else "")
             return self._module(target, depth, seen)
+        for source in py.star_imports:  # `from .base import *`
+            found = self._module(f"{source}.{name}", depth, seen)
+            if found:
+                return found
         return []
 
     def _attr(self, path: str, expr: Attr, depth: int, seen: frozenset[object]) -> list[Origin]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 from keylint.model import FileError, Span
 
@@ -204,6 +204,10 @@ class PythonFacts:
     imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
     functions: set[str] = field(default_factory=set)  # qualified within the module: "f", "C.m"
     classes: set[str] = field(default_factory=set)  # qualified within the module: "C", "C.Inner"
+    star_imports: list[str] = field(default_factory=list)  # `from x import *` sources, resolved
+    # Facts of the other rule families, each under its family's name ("routes", "models", ...),
+    # each a picklable value owned by that family's visitor module.
+    families: dict[str, Any] = field(default_factory=dict)
     bindings: list[Binding] = field(default_factory=list)
     sinks: list[Sink] = field(default_factory=list)
 
