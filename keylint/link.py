@@ -202,6 +202,10 @@ class Project:
         return None
 
     def _module(self, qualname: str, depth: int, seen: frozenset[object]) -> list[Origin]:
+        key = ("<module>", qualname)
+        if key in seen or depth > _MAX_DEPTH:
+            return []  # import cycles (a imports b imports a) end here
+        seen, depth = seen | {key}, depth + 1
         if qualname.startswith("django.conf.settings."):
             return self._setting(qualname[len("django.conf.settings.") :], depth, seen)
         for path, rest in self._split_module(qualname):
@@ -243,8 +247,18 @@ class Project:
         return []
 
     def _returned_module(self, qualname: str, depth: int, seen: frozenset[object]) -> list[Origin]:
+        key = ("<returned>", qualname)
+        if key in seen or depth > _MAX_DEPTH:
+            return []
+        seen = seen | {key}
         for path, rest in self._split_module(qualname):
-            qual = ".".join(rest)
-            if qual in self.python[path].functions:
+            py, qual = self.python[path], ".".join(rest)
+            if qual in py.functions:
                 return self._values(path, qual, "<return>", depth, seen)
+            if len(rest) == 1 and rest[0] in py.imports:  # re-exported: `from .base import signing_key`
+                return self._returned_module(py.imports[rest[0]], depth + 1, seen)
+            for source in py.star_imports:
+                found = self._returned_module(f"{source}.{qual}", depth + 1, seen)
+                if found:
+                    return found
         return []

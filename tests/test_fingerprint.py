@@ -1,0 +1,41 @@
+"""GitHub's primaryLocationLineHash against codeql-action's vectors, and keylint's own fingerprint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, scan_project
+from keylint.fingerprint import line_hashes
+
+VECTORS = json.loads((DATA / "primaryLocationLineHash-vectors.json").read_text(encoding="utf-8"))["cases"]
+
+
+@pytest.mark.parametrize("case", VECTORS, ids=[str(i) for i in range(len(VECTORS))])
+def test_line_hashes_match_github_vectors(case: dict) -> None:
+    assert line_hashes(case["input"]) == case["expected_line_hashes"]
+
+
+def test_stopping_early_gives_the_same_prefix() -> None:
+    text = "".join(f"line {i} = {i * 7}\n" for i in range(300))
+    full = line_hashes(text)
+    assert line_hashes(text, stop_after_line=40)[:40] == full[:40]
+
+
+def test_fingerprint_survives_lines_inserted_above(project) -> None:
+    body = 'import jwt\nKEY = "fingerprint-stability-key-123"\n\ndef t(u):\n    return jwt.encode({"sub": u}, KEY)\n'
+    root: Path = project({"app.py": body})
+    before = {(f.code, f.fingerprint) for f in scan_project(root).findings}
+    (root / "app.py").write_text("# a comment\n# another\nimport os\n" + body, encoding="utf-8")
+    after_report = scan_project(root)
+    after = {(f.code, f.fingerprint) for f in after_report.findings}
+    assert before and before == after
+    assert [f.location.span.line for f in after_report.findings] == [5]
+
+
+def test_identical_findings_in_one_file_get_distinct_fingerprints(project) -> None:
+    root = project({"a.py": 'import jwt\njwt.encode({}, "same-literal-key-value-1234")\njwt.encode({}, "same-literal-key-value-1234")\n'})
+    prints = [f.fingerprint for f in scan_project(root).findings if f.code == "KL101"]
+    assert len(prints) == 2 and len(set(prints)) == 2

@@ -1,0 +1,73 @@
+"""SARIF that GitHub code scanning accepts: schema-valid, complete rules, deterministic, redacted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import FIXTURES, assert_valid_sarif, scan_project
+from keylint.catalog import load_catalog
+from keylint.cli import main
+from keylint.report.sarif import render
+
+
+def _sarif(root: Path) -> dict:
+    return assert_valid_sarif(render(scan_project(root), load_catalog()))
+
+
+def test_rules_carry_what_code_scanning_needs() -> None:
+    log = _sarif(FIXTURES / "kl1-flask-app")
+    run = log["runs"][0]
+    assert run["automationDetails"]["id"] == "keylint/"
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == sorted(r.code for r in load_catalog().rules)
+    for rule in rules:
+        props = rule["properties"]
+        assert "security" in props["tags"] and any(t.startswith("external/cwe/cwe-") for t in props["tags"])
+        assert isinstance(props["security-severity"], str) and 0.1 <= float(props["security-severity"]) <= 10.0
+        assert props["precision"] in ("very-high", "high", "medium", "low")
+        assert rule["defaultConfiguration"]["level"] in ("note", "warning", "error")
+        assert rule["help"]["markdown"].startswith(f"# {rule['id']} {rule['name']}")
+        assert len(rule["shortDescription"]["text"]) <= 1024 and len(rule["fullDescription"]["text"]) <= 1024
+
+
+def test_results_have_one_relative_location_and_both_fingerprints() -> None:
+    run = _sarif(FIXTURES / "kl1-flask-app")["runs"][0]
+    assert run["results"]
+    for result in run["results"]:
+        (loc,) = result["locations"]
+        artifact = loc["physicalLocation"]["artifactLocation"]
+        assert artifact["uriBaseId"] == "%SRCROOT%" and not artifact["uri"].startswith("/")
+        assert set(result["partialFingerprints"]) == {"primaryLocationLineHash", "keylint/v1"}
+        assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+
+
+def test_cross_module_result_points_at_its_use() -> None:
+    run = _sarif(FIXTURES / "kl1-flask-app")["runs"][0]
+    reset = [r for r in run["results"] if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "app/links.py" and r["ruleId"] == "KL101"]
+    related_uris = {rl["physicalLocation"]["artifactLocation"]["uri"] for r in reset for rl in r.get("relatedLocations", [])}
+    assert "app/admin.py" in related_uris
+
+
+def test_empty_run_still_has_results(project) -> None:
+    log = _sarif(project({"clean.py": "print('hello')\n"}))
+    assert log["runs"][0]["results"] == []
+
+
+def test_same_tree_gives_byte_identical_sarif(tmp_path: Path) -> None:
+    root = FIXTURES / "kl1-config-files"
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"{i}.sarif"
+        assert main(["scan", str(root), "--format", "sarif", "--output", str(out), "--no-cache", "--jobs", str(i + 1)]) == 1
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    assert_valid_sarif(outs[0].decode())
+
+
+def test_unparsable_file_is_a_notification_and_still_secret_scanned(project) -> None:
+    root = project({"py2.py": 'print "hello"\nTOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"\n', "ok.py": 'SECRET_KEY = "still-found-in-other-files"\n'})
+    report = scan_project(root)
+    log = assert_valid_sarif(render(report, load_catalog()))
+    notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert any("py2.py" in n["message"]["text"] for n in notes)
+    assert {(f.location.path, f.code) for f in report.findings} == {("py2.py", "KL112"), ("ok.py", "KL101")}
