@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Sequence
 
 from keylint import __version__
+from keylint.baseline import BASELINE_NAME, BaselineError, apply_baseline, load_baseline, render_baseline
 from keylint.catalog import CatalogError, load_catalog
-from keylint.config import ConfigError, cache_dir_default, find_root, load_config
+from keylint.config import Config, ConfigError, cache_dir_default, find_root, load_config
 from keylint.engine import ScanOptions, paths_relative_to, scan
+from keylint.model import Report
 from keylint.report import REPORTERS
 from keylint.report.sarif import render as render_sarif
 
@@ -50,6 +52,18 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-cache", action="store_true", help="neither read nor write the fact cache")
     s.add_argument("--cache-dir", type=Path, help="fact cache location (default: $KEYLINT_CACHE_DIR or ~/.cache/keylint)")
     s.add_argument("--fail-on-error", action="store_true", default=None, help="exit 2 when a file cannot be read or parsed")
+    s.add_argument("--baseline", type=Path, help="report only findings not in this baseline file (default: `baseline` in the configuration)")
+    s.add_argument("--no-baseline", action="store_true", help="ignore the configured baseline and report every finding")
+
+    b = sub.add_parser("baseline", help=f"record the current findings in a baseline file (default {BASELINE_NAME} in the project root)")
+    b.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
+    b.add_argument("--output", "-o", type=Path, help="baseline file to write (default: `baseline` in the configuration, else the project root)")
+    b.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to record (default: all)")
+    b.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes not to record")
+    b.add_argument("--config", type=Path, help="configuration file (default: nearest pyproject.toml or keylint.toml)")
+    b.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: one per CPU)")
+    b.add_argument("--no-cache", action="store_true", help="neither read nor write the fact cache")
+    b.add_argument("--cache-dir", type=Path, help="fact cache location (default: $KEYLINT_CACHE_DIR or ~/.cache/keylint)")
 
     sub.add_parser("rules", help="list every rule")
     r = sub.add_parser("rule", help="show one rule's documentation")
@@ -76,20 +90,46 @@ def _write(path: Path | None, text: str) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def _cmd_scan(args: argparse.Namespace) -> int:
-    for p in args.paths:
+def _missing(paths: Sequence[Path]) -> bool:
+    for p in paths:
         if not p.exists():
             print(f"keylint: no such file or folder: {p}", file=sys.stderr)
-            return EXIT_ERROR
+            return True
+    return False
+
+
+def _scan(args: argparse.Namespace) -> tuple[Config, Report]:
+    """Scan the project holding `args.paths`, reporting findings under them."""
     resolved = [p.resolve() for p in args.paths]
     common = Path(os.path.commonpath([str(p) for p in resolved]))
     root = find_root(common)
-    overrides = {"select": args.select, "ignore": args.ignore, "fail_on_error": args.fail_on_error}
+    overrides = {"select": args.select, "ignore": args.ignore, "fail_on_error": getattr(args, "fail_on_error", None)}
     config = load_config(root, args.config, overrides)
     cache_dir = None if args.no_cache else (args.cache_dir or cache_dir_default())
     selected = paths_relative_to(root, resolved)
-    report = scan(config, selected, ScanOptions(jobs=max(0, args.jobs), cache_dir=cache_dir))
+    return config, scan(config, selected, ScanOptions(jobs=max(0, args.jobs), cache_dir=cache_dir))
+
+
+def _cmd_baseline(args: argparse.Namespace) -> int:
+    if _missing(args.paths):
+        return EXIT_ERROR
+    config, report = _scan(args)
+    target = args.output or (Path(config.baseline) if config.baseline else config.root / BASELINE_NAME)
+    _write(target, render_baseline(report.findings))
+    print(f"keylint: wrote {len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} to {target}", file=sys.stderr)
+    return EXIT_CLEAN
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    if _missing(args.paths):
+        return EXIT_ERROR
+    config, report = _scan(args)
     catalog = load_catalog(config.extend_catalogs)
+    baseline = None if args.no_baseline else args.baseline or (Path(config.baseline) if config.baseline else None)
+    if baseline is not None:
+        report, known = apply_baseline(report, load_baseline(baseline))
+        if known and args.format == "text":
+            print(f"keylint: {known} finding{'s' if known != 1 else ''} in baseline {baseline} not shown", file=sys.stderr)
 
     for e in report.errors:
         where = f"{e.path}:{e.line}" if e.line else e.path
@@ -130,10 +170,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "scan":
             return _cmd_scan(args)
+        if args.command == "baseline":
+            return _cmd_baseline(args)
         if args.command == "rules":
             return _cmd_rules()
         return _cmd_rule(args.code)
-    except (ConfigError, CatalogError) as exc:
+    except (ConfigError, CatalogError, BaselineError) as exc:
         print(f"keylint: configuration error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

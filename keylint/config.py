@@ -39,6 +39,7 @@ class Config:
     test_paths: tuple[str, ...] = DEFAULT_TEST_PATHS
     test_severity: str = "lower"  # lower | same: findings under test paths one severity step down
     fail_on_error: bool = False  # exit 2 when a file could not be read or parsed
+    baseline: str | None = None  # absolute path of the baseline file: findings in it are not reported
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def enabled(self, code: str) -> bool:
@@ -61,6 +62,7 @@ _KEYS: dict[str, tuple[str, type, type | None]] = {
     "test-paths": ("test_paths", list, str),
     "test-severity": ("test_severity", str, None),
     "fail-on-error": ("fail_on_error", bool, None),
+    "baseline": ("baseline", str, None),
 }
 
 
@@ -105,6 +107,8 @@ def _validate(table: dict[str, Any], where: Path, root: Path) -> dict[str, Any]:
             value = tuple(pairs)
         elif key == "extend-catalogs":
             value = tuple(str((where.parent / v).resolve()) for v in value)
+        elif key == "baseline":
+            value = str((where.parent / value).resolve())
         elif key == "test-severity" and value not in ("lower", "same"):
             raise ConfigError(f"{where}: 'test-severity' must be 'lower' or 'same'")
         elif key == "max-file-size" and value <= 0:
