@@ -18,7 +18,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
-DEFAULT_TEST_PATHS = ("tests/", "test/", "testing/", "fixtures/", "test_*.py", "*_test.py", "conftest.py", "*/tests/", "*/test/")
+# Test code and CI configuration: scanned like everything else, reported at low severity.
+DEFAULT_TEST_PATHS = ("tests/", "test/", "testing/", "fixtures/", ".github/", "test_*.py", "*_test.py", "tests.py", "test.py", "conftest.py")
 
 
 class ConfigError(Exception):
@@ -37,7 +38,7 @@ class Config:
     extend_catalogs: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     test_paths: tuple[str, ...] = DEFAULT_TEST_PATHS
-    test_severity: str = "lower"  # lower | same: findings under test paths one severity step down
+    test_severity: str = "low"  # low | same: findings under test paths are reported as low
     fail_on_error: bool = False  # exit 2 when a file could not be read or parsed
     baseline: str | None = None  # absolute path of the baseline file: findings in it are not reported
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
@@ -109,8 +110,8 @@ def _validate(table: dict[str, Any], where: Path, root: Path) -> dict[str, Any]:
             value = tuple(str((where.parent / v).resolve()) for v in value)
         elif key == "baseline":
             value = str((where.parent / value).resolve())
-        elif key == "test-severity" and value not in ("lower", "same"):
-            raise ConfigError(f"{where}: 'test-severity' must be 'lower' or 'same'")
+        elif key == "test-severity" and value not in ("low", "same"):
+            raise ConfigError(f"{where}: 'test-severity' must be 'low' or 'same'")
         elif key == "max-file-size" and value <= 0:
             raise ConfigError(f"{where}: 'max-file-size' must be positive")
         elif isinstance(value, list):

@@ -22,7 +22,7 @@ from keylint.extract import decode, extract_file
 from keylint.extract.facts import FileFacts
 from keylint.fingerprint import content_fingerprint, line_hashes
 from keylint.link import Project
-from keylint.model import FileError, Finding, Location, Related, Report, Span, Stats
+from keylint.model import FileError, Finding, Location, Related, Report, Severity, Stats
 
 # Long runs of key-alphabet characters with letters and digits mixed: redacted from every snippet
 # even when no rule marked them, so an unmarked secret on a flagged line never reaches output.
@@ -129,8 +129,8 @@ def _finalize(drafts: list[Draft], config: Config, catalog: Catalog) -> list[Fin
             occurrence = occurrences.get((d.code, d.token), 0)
             occurrences[(d.code, d.token)] = occurrence + 1
             severity = d.severity or catalog.rule(d.code).severity
-            if config.test_severity == "lower" and _is_test_path(path, config):
-                severity = severity.lowered()
+            if config.test_severity == "low" and _is_test_path(path, config):
+                severity = Severity.LOW
             findings.append(
                 Finding(
                     code=d.code,

@@ -61,6 +61,8 @@ class Project:
         self.by_name: dict[str, list[tuple[str, Binding]]] = defaultdict(list)
         self.modules: dict[str, list[str]] = defaultdict(list)  # dotted name or suffix -> paths
         self._flows: list[tuple[str, Sink, list[Origin]]] | None = None
+        # Call frames of the functions being resolved: (path, function, parameter) -> (caller path, argument)
+        self._frames: list[dict[tuple[str, str, str], tuple[str, Expr]]] = []
         for path, py in self.python.items():
             for b in py.bindings:
                 self.bindings[(path, b.scope, b.name)].append(b)
@@ -139,7 +141,7 @@ class Project:
         if isinstance(expr, Alt):
             return [o for option in expr.options for o in self.resolve(path, option, d, seen)]
         if isinstance(expr, Returned):
-            return self._returned(path, expr.func, d, seen)
+            return self._returned(path, expr, d, seen)
         return []
 
     def _values(self, path: str, scope: str, name: str, depth: int, seen: frozenset[object]) -> list[Origin]:
@@ -147,11 +149,15 @@ class Project:
         if key in seen:
             return []
         seen = seen | {key}
+        for frame in reversed(self._frames):
+            if key in frame:  # a parameter of a function we entered from a call: the argument wins
+                caller_path, argument = frame[key]
+                return self.resolve(caller_path, argument, depth, seen)
         return [o for b in self.bindings.get(key, ()) for o in self.resolve(path, b.value, depth, seen)]
 
     def _ref(self, path: str, name: str, scope: str, depth: int, seen: frozenset[object]) -> list[Origin]:
         for s in _scope_chain(scope):
-            if (path, s, name) in self.bindings:
+            if (path, s, name) in self.bindings or any((path, s, name) in f for f in self._frames):
                 return self._values(path, s, name, depth, seen)
         py = self.python.get(path)
         if py is None:
@@ -231,22 +237,23 @@ class Project:
         seen = seen | {key}
         return [o for path, b in self.by_name.get(name, ()) for o in self.resolve(path, b.value, depth, seen)]
 
-    def _returned(self, path: str, func: Expr, depth: int, seen: frozenset[object]) -> list[Origin]:
+    def _returned(self, path: str, call: Returned, depth: int, seen: frozenset[object]) -> list[Origin]:
         py = self.python.get(path)
         if py is None:
             return []
+        func = call.func
         if isinstance(func, Ref):
             for s in _scope_chain(func.scope):
                 qual = f"{s}.{func.name}".strip(".")
                 if qual in py.functions:
-                    return self._values(path, qual, "<return>", depth, seen)
+                    return self._call(path, path, qual, call, depth, seen)
             if func.name in py.imports:
-                return self._returned_module(py.imports[func.name], depth, seen)
+                return self._returned_module(path, py.imports[func.name], call, depth, seen)
         if isinstance(func, Module):
-            return self._returned_module(func.qualname, depth, seen)
+            return self._returned_module(path, func.qualname, call, depth, seen)
         return []
 
-    def _returned_module(self, qualname: str, depth: int, seen: frozenset[object]) -> list[Origin]:
+    def _returned_module(self, caller: str, qualname: str, call: Returned, depth: int, seen: frozenset[object]) -> list[Origin]:
         key = ("<returned>", qualname)
         if key in seen or depth > _MAX_DEPTH:
             return []
@@ -254,11 +261,27 @@ class Project:
         for path, rest in self._split_module(qualname):
             py, qual = self.python[path], ".".join(rest)
             if qual in py.functions:
-                return self._values(path, qual, "<return>", depth, seen)
+                return self._call(caller, path, qual, call, depth, seen)
             if len(rest) == 1 and rest[0] in py.imports:  # re-exported: `from .base import signing_key`
-                return self._returned_module(py.imports[rest[0]], depth + 1, seen)
+                return self._returned_module(caller, py.imports[rest[0]], call, depth + 1, seen)
             for source in py.star_imports:
-                found = self._returned_module(f"{source}.{qual}", depth + 1, seen)
+                found = self._returned_module(caller, f"{source}.{qual}", call, depth + 1, seen)
                 if found:
                     return found
         return []
+
+    def _call(self, caller: str, path: str, qual: str, call: Returned, depth: int, seen: frozenset[object]) -> list[Origin]:
+        """The return values of `qual` in `path`, its parameters bound to the call's arguments."""
+        params = self.python[path].params.get(qual, ())
+        if params and params[0] in ("self", "cls") and "." in qual:
+            params = params[1:]
+        frame: dict[tuple[str, str, str], tuple[str, Expr]] = {}
+        for name, argument in zip(params, call.args):
+            frame[(path, qual, name)] = (caller, argument)
+        for name, argument in call.kwargs:
+            frame[(path, qual, name)] = (caller, argument)
+        self._frames.append(frame)
+        try:
+            return self._values(path, qual, "<return>", depth, seen)
+        finally:
+            self._frames.pop()

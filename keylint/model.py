@@ -26,12 +26,6 @@ class Severity(enum.Enum):
     def rank(self) -> int:
         return ("low", "medium", "high", "critical").index(self.value)
 
-    def lowered(self) -> Severity:
-        return ORDERED_SEVERITIES[max(0, self.rank - 1)]
-
-
-ORDERED_SEVERITIES = (Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
-
 
 @dataclass(frozen=True, slots=True, order=True)
 class Span:

@@ -33,7 +33,13 @@ _TEMPLATED = re.compile(
     r"""^\$|\$\{|\$\(|\{\{|\{%|%\(|%\{|#\{|^<.*>$|^ENC\[|^vault:|^!vault|^ref\+|^arn:aws:secretsmanager|^projects/.+/secrets/|^\(\(.*\)\)$""",
     re.IGNORECASE,
 )
-_NOT_A_SECRET = re.compile(r"^(true|false|yes|no|on|off|null|none|nil|~|\d+(\.\d+)?|[|>][-+]?|\{\}|\[\])$", re.IGNORECASE)
+_NOT_A_SECRET = re.compile(r"^(true|false|yes|no|on|off|null|none|nil|~|\d+(\.\d+)?|[|>][-+]?|\{\s*\}|\[\s*\])$", re.IGNORECASE)
+# Well-known default values: for a password or token entry (not a signing key) these are local
+# development defaults (`POSTGRES_PASSWORD=postgres`), not leaked secrets.
+TRIVIAL_VALUES = frozenset(
+    "password passwd pass postgres postgresql mysql root admin administrator changeme changethis secret test "
+    "testing example dev development local guest user demo default qwerty 123456".split()
+)
 _PATH_OR_URL = re.compile(r"^(/|\./|\.\./|~/|[A-Za-z]:\\|file:)|\.(pem|key|crt|der|p12|pfx|jwk|json|ya?ml|txt)$|^https?://[^/@]*$|^https?://[^@]*/", re.IGNORECASE)
 # In example/template files these say "put your value here".
 _PLACEHOLDER = re.compile(
@@ -108,6 +114,8 @@ def scan_config(path: str, text: str, names: KeyNames) -> Iterator[FileFinding]:
         if len(value) < 3 or _NOT_A_SECRET.match(value) or _TEMPLATED.search(value) or _PATH_OR_URL.search(value):
             continue
         if example and _PLACEHOLDER.search(value):
+            continue
+        if value.lower() in TRIVIAL_VALUES and not names.matches(leaf):
             continue
         start = column + offset + 1
         yield FileFinding(

@@ -141,9 +141,12 @@ class Alt:
 
 @dataclass(frozen=True, slots=True)
 class Returned:
-    """The value returned by calling the function that `func` names."""
+    """The value returned by calling the function that `func` names, with the call's arguments
+    (so `envsecret("SECRET_KEY", "---")` can bind `default` to "---" inside `envsecret`)."""
 
     func: Expr
+    args: tuple[Expr, ...] = ()
+    kwargs: tuple[tuple[str, Expr], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +207,7 @@ class PythonFacts:
     imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
     functions: set[str] = field(default_factory=set)  # qualified within the module: "f", "C.m"
     classes: set[str] = field(default_factory=set)  # qualified within the module: "C", "C.Inner"
+    params: dict[str, tuple[str, ...]] = field(default_factory=dict)  # function -> positional parameters
     star_imports: list[str] = field(default_factory=list)  # `from x import *` sources, resolved
     # Facts of the other rule families, each under its family's name ("routes", "models", ...),
     # each a picklable value owned by that family's visitor module.

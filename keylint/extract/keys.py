@@ -50,8 +50,11 @@ _PASS_THROUGH_METHODS = {"encode", "decode", "strip", "rstrip", "lstrip", "get_s
 _RANDOM_BYTES = {"secrets.token_hex", "secrets.token_bytes", "secrets.token_urlsafe", "os.urandom", "Crypto.Random.get_random_bytes"}
 _PREDICTABLE = {"uuid.uuid1": "a time-based uuid1", "time.time": "the clock", "time.time_ns": "the clock", "datetime.datetime.now": "the clock"}
 _SAFE_RANDOM = {"random.SystemRandom"}
+# Test APIs that replace settings for one test: the keys passed there are test keys by construction.
+_TEST_OVERRIDES = {"django.test.override_settings", "django.test.utils.override_settings", "django.test.modify_settings"}
 _SETTINGS_BASES = ("BaseSettings",)
-_MIN_KEY_BYTES = 32
+# Fewer random bytes than this is a guessable key (below 128 bits); RFC 7518 asks 32 for HS256.
+_MIN_RANDOM_BYTES = 16
 
 
 def _joined_literal(node: cst.BaseExpression) -> str | bytes | None:
@@ -162,7 +165,9 @@ class KeyVisitor(FactVisitor):
             default = argument(node, 0, "default")
             return self.expr(default) if default is not None else OPAQUE
         if isinstance(node.func, (cst.Name, cst.Attribute)) and dotted(node.func) is not None:
-            return Returned(self.expr(node.func))
+            args = tuple(self.expr(a.value) for a in node.args if a.keyword is None and not a.star)
+            kwargs = tuple((a.keyword.value, self.expr(a.value)) for a in node.args if a.keyword is not None)
+            return Returned(self.expr(node.func), args, kwargs)
         return OPAQUE
 
     def _is_env_object_call(self, qual: str) -> bool:
@@ -177,8 +182,8 @@ class KeyVisitor(FactVisitor):
                 continue
             if qual in _RANDOM_BYTES:
                 n = int_value(argument(call, 0, "nbytes") or argument(call, 0, "n"))
-                if n is not None and n < _MIN_KEY_BYTES:
-                    return Weak(f"made from only {n} random bytes (HS256 needs at least {_MIN_KEY_BYTES})", self.span(call))
+                if n is not None and n < _MIN_RANDOM_BYTES:
+                    return Weak(f"made from only {n} random bytes ({n * 8} bits; HS256 asks for 256)", self.span(call))
             elif qual.startswith("random.") and not any(qual.startswith(s) for s in _SAFE_RANDOM):
                 return Weak(f"made with {qual}(), whose output is predictable", self.span(call))
             elif qual in _PREDICTABLE:
@@ -285,6 +290,8 @@ class KeyVisitor(FactVisitor):
             return
         if qual.endswith(("config.update", "config.from_mapping", "config.setdefault")):
             self.config_call(node, qual.rpartition(".")[0])
+            return
+        if qual in _TEST_OVERRIDES:
             return
         for a in node.args:
             if a.keyword is not None and self._is_key_keyword(a.keyword.value):

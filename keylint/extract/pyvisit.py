@@ -129,8 +129,10 @@ class _Opener(FactVisitor):
         self.stack.append(("class", node.name.value, None))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.facts.functions.add(".".join([*(n for _, n, _ in self.stack), node.name.value]))
+        qual = ".".join([*(n for _, n, _ in self.stack), node.name.value])
+        self.facts.functions.add(qual)
         positional = [*node.params.posonly_params, *node.params.params]
+        self.facts.params[qual] = tuple(p.name.value for p in positional)
         self.stack.append(("def", node.name.value, positional[0].name.value if positional else None))
 
     def visit_Import(self, node: cst.Import) -> None:

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 from detect_secrets.plugins.base import RegexBasedDetector
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
+from keylint.extract.config_files import TRIVIAL_VALUES
 from keylint.extract.facts import FileFinding, redact
 from keylint.model import Span
 
@@ -61,6 +62,13 @@ class _Lines:
         return self.text[start:end].rstrip("\r\n")
 
 
+def _placeholder_credential(secret_type: str, value: str) -> bool:
+    """`postgres://postgres:postgres@db`, `{self.password}`: local defaults and templates, not leaks."""
+    if secret_type != "Basic Auth Credentials":
+        return False
+    return any(c in value for c in "{}$%<>") or value.lower() in TRIVIAL_VALUES or len(value) < 6
+
+
 def _describe(secret_type: str, code: str, value: str) -> str:
     if code == "KL110":
         kind = re.search(r"BEGIN ([A-Z0-9 ]*)PRIVATE KEY", value)
@@ -87,6 +95,8 @@ def scan_text(path: str, text: str) -> Iterator[FileFinding]:
             line = lines.line(number)
             for potential in plugin.analyze_line(filename=path, line=line, line_number=number):
                 value = potential.secret_value or ""
+                if _placeholder_credential(potential.type, value):
+                    continue
                 key = (code, number, value)
                 if key in seen:
                     continue
