@@ -33,7 +33,7 @@ _TEMPLATED = re.compile(
     r"""^\$|\$\{|\$\(|\{\{|\{%|%\(|%\{|#\{|^<.*>$|^ENC\[|^vault:|^!vault|^ref\+|^arn:aws:secretsmanager|^projects/.+/secrets/|^\(\(.*\)\)$""",
     re.IGNORECASE,
 )
-_NOT_A_SECRET = re.compile(r"^(true|false|yes|no|on|off|null|none|nil|~|\d+(\.\d+)?|[|>][-+]?|\{\s*\}|\[\s*\])$", re.IGNORECASE)
+_NOT_A_SECRET = re.compile(r"^(true|false|yes|no|on|off|null|none|nil|~|\d+(\.\d+)?|[|>][-+]?|\{\s*\}|\[\s*\]|[-_.*#=]+)$", re.IGNORECASE)
 # Well-known default values: for a password or token entry (not a signing key) these are local
 # development defaults (`POSTGRES_PASSWORD=postgres`), not leaked secrets.
 TRIVIAL_VALUES = frozenset(
