@@ -87,7 +87,23 @@ class KeyNames:
 # Tables that rule families keep in their own rules/*.toml files: table name -> {key: type}.
 # A family registers its table here; every entry (built in or from `extend-catalogs`) is checked
 # against it, and a file with a table that is not registered is an error.
-TABLE_SCHEMAS: dict[str, dict[str, type | tuple[type, ...]]] = {}
+TABLE_SCHEMAS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    # rules/models.toml (KL3xx)
+    "model_base": {"base": str, "orm": str, "declarative": bool},
+    "model_base_factory": {"call": str, "orm": str, "attribute": str},
+    "auto_field": {"type": str},
+    "int_column_type": {"name": str},
+    "implicit_pk": {"orm": str, "field": str},
+    "schema_base": {"base": str, "kind": str},
+    "schema_base_factory": {"call": str, "attribute": str, "kind": str},
+    "int_schema_type": {"name": str},
+    "schema_affix": {"affix": str},
+    "model_manager": {"name": str},
+    "model_lookup_call": {"call": str, "model_position": int},
+    "pk_lookup_method": {"name": str},
+    "pk_keyword": {"name": str},
+    "serializer_method": {"name": str},
+}
 _CORE_FILES = ("rules.toml", "signers.toml", "key_settings.toml")
 
 

@@ -13,10 +13,11 @@ from libcst.metadata import MetadataWrapper
 from keylint.catalog import Catalog
 from keylint.extract.facts import FileFinding, PythonFacts
 from keylint.extract.keys import KeyVisitor
+from keylint.extract.models import ModelVisitor
 from keylint.extract.pyvisit import FactVisitor, ModuleState, _Closer, _Opener
 
 # Family visitors, in the order they see each node (after the opener, before the closer).
-VISITORS: tuple[type[FactVisitor], ...] = (KeyVisitor,)
+VISITORS: tuple[type[FactVisitor], ...] = (KeyVisitor, ModelVisitor)
 
 
 def module_name(path: str) -> tuple[str, bool]:

@@ -1,0 +1,141 @@
+"""KL301 autoincrement-id-in-response: a response schema, serializer or dict hands out a sequential primary key.
+
+Fires only when the exposed field is connected to a model whose primary key is an auto-increment
+integer: a pydantic/SQLModel response model mirroring that model, a DRF `ModelSerializer` or
+marshmallow auto schema of it, an explicit integer id field of a schema mirroring it, or a dict
+built from an instance of it (`{"id": user.id}`). A bare `id: int` with no model behind it is silent.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from keylint.checks.base import Context, Draft, where
+from keylint.extract.models import FieldFact
+from keylint.models_link import DJANGO_USER, Key, ModelIndex, PrimaryKey, model_index, model_label
+from keylint.model import Span
+
+CODE = "KL301"
+_ID_NAMES = ("id", "pk")
+
+
+def _pk_place(pk: PrimaryKey) -> str:
+    if pk.model == DJANGO_USER:
+        return "Django's built-in `User`"
+    at = f" ({where(pk.path, pk.span)})" if pk.span is not None else f" ({pk.path})"
+    return f"model `{model_label(pk.model)}`{at}"
+
+
+def _draft(path: str, span: Span, what: str, token: str, pk: PrimaryKey, severity_ctx: Context) -> Draft:
+    noun = model_label(pk.model).lower()
+    message = (
+        f"{what} exposes `{pk.field}`, the {pk.why} of {_pk_place(pk)}. Sequential ids let a client walk every "
+        f"{noun} from 1 to N; expose a random public identifier (UUID, hashid) instead of the primary key."
+    )
+    related = ((pk.path, pk.span, f"primary key of {model_label(pk.model)}"),) if pk.span is not None and pk.path else ()
+    return Draft(CODE, path, span, message, token, related=related)
+
+
+def _field_name(f: FieldFact) -> str:
+    return f.keyword("serialization_alias") or f.keyword("alias") or f.keyword("source") or f.name
+
+
+def _pydantic(index: ModelIndex) -> Iterator[tuple[str, Span, str, str, PrimaryKey]]:
+    for key in index.response_schemas:
+        for owner, f in index.fields(key):
+            name = _field_name(f)
+            if not (name in _ID_NAMES or name.endswith("_id")) or not index.is_int_field(f):
+                continue
+            pk = index.id_target(key, name)
+            if pk is not None:
+                yield owner[0], f.span, f"Response schema `{model_label(key)}` field `{f.name}`", f"{model_label(owner)}.{f.name}", pk
+
+
+def _explicit_id(index: ModelIndex, key: Key) -> FieldFact | None:
+    for _, f in index.fields(key):
+        if f.name in _ID_NAMES:
+            return f
+    return None
+
+
+def _serializers(index: ModelIndex) -> Iterator[tuple[str, Span, str, str, PrimaryKey]]:
+    for key, cls in sorted(index.classes.items()):
+        kind = index.schema_kind(key)
+        if kind not in ("drf-model", "drf-hyperlinked", "marshmallow-auto"):
+            continue
+        model_entry = index.meta(key, "model")
+        if model_entry is None or not model_entry[1].strings:
+            continue
+        model = index.model_ref(model_entry[0][0], model_entry[1].strings[0])
+        pk = index.sequential(model) if model is not None else None
+        if pk is None:
+            continue
+        declared = _explicit_id(index, key)
+        if declared is not None and not (index.is_int_field(declared) or (declared.call or "").endswith("ReadOnlyField")):
+            continue  # `id = HashidSerializerCharField(...)`, `id = serializers.UUIDField(source="public_id")`
+        if declared is not None and (declared.keyword("source") or "pk") not in ("pk", "id", pk.field):
+            continue
+        fields = index.meta(key, "fields")
+        exclude = index.meta(key, "exclude")
+        names = set(fields[1].strings or ()) if fields else set()
+        excluded = set(exclude[1].strings or ()) if exclude else set()
+        if excluded & {"id", "pk", pk.field}:
+            continue
+        label = f"{'Serializer' if kind.startswith('drf') else 'Schema'} `{model_label(key)}`"
+        if fields is not None and fields[1].strings is not None:
+            listed = names & {"id", "pk", pk.field}
+            if "__all__" in names and kind != "drf-hyperlinked":
+                yield fields[0][0], fields[1].span, f"{label} (`fields = \"__all__\"`)", f"{model_label(key)}.fields=__all__", pk
+            elif listed:
+                yield fields[0][0], fields[1].span, f"{label} (`fields` lists `{sorted(listed)[0]}`)", f"{model_label(key)}.fields", pk
+            continue
+        if kind == "drf-hyperlinked":
+            continue  # its default fields are `url` and the model's non-key fields
+        where_ = exclude or model_entry
+        what = "(`exclude` keeps the key)" if exclude else "(all model fields)"
+        yield where_[0][0], where_[1].span, f"{label} {what}", f"{model_label(key)}.{where_[1].name}", pk
+
+
+def _marshmallow(index: ModelIndex) -> Iterator[tuple[str, Span, str, str, PrimaryKey]]:
+    for key, cls in sorted(index.classes.items()):
+        if index.schema_kind(key) != "marshmallow":
+            continue
+        for owner, f in index.fields(key):
+            name = _field_name(f)
+            if name not in _ID_NAMES or f.annotation or not index.is_int_field(f):
+                continue
+            model_entry = index.meta(key, "model")
+            model = index.model_ref(model_entry[0][0], model_entry[1].strings[0]) if model_entry and model_entry[1].strings else None
+            pk = index.sequential(model) if model is not None else index.id_target(key, name)
+            if pk is not None:
+                yield owner[0], f.span, f"Schema `{model_label(key)}` field `{f.name}`", f"{model_label(owner)}.{f.name}", pk
+
+
+def _dicts(index: ModelIndex) -> Iterator[tuple[str, Span, str, str, PrimaryKey]]:
+    for path, mf in sorted(index.facts.items()):
+        for d in mf.dict_ids:
+            model: Key | None = None
+            if d.base == "self" and d.cls is not None:
+                model = (path, d.cls) if (path, d.cls) in index.classes and index.is_table((path, d.cls)) else None
+            else:
+                for local in mf.locals:
+                    if local.scope == d.scope and local.name == d.base:
+                        model = index.model_ref(path, local.model)
+                        if model is not None:
+                            break
+            pk = index.sequential(model) if model is not None else None
+            if pk is None or d.attr not in ("id", "pk", pk.field):
+                continue
+            source = f"{d.base}.{d.attr}"
+            yield path, d.span, f"Dict `{{\"{d.key}\": {source}}}` built in `{d.function}()`", f"{d.function}:{d.key}:{source}", pk
+
+
+def check(ctx: Context) -> Iterator[Draft]:
+    index = model_index(ctx.project, ctx.catalog)
+    seen: set[tuple[str, Span]] = set()
+    for source in (_pydantic, _serializers, _marshmallow, _dicts):
+        for path, span, what, token, pk in source(index):
+            if (path, span) in seen:
+                continue
+            seen.add((path, span))
+            yield _draft(path, span, what, token, pk, ctx)
