@@ -16,12 +16,13 @@ from pathlib import Path
 from keylint import __version__
 from keylint.extract.facts import FileFacts
 
+FACTS_FORMAT = 2  # bump when the shape of the cached facts changes, so old entries are not loaded
 _SCHEMA = "CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, data BLOB NOT NULL)"
 
 
 class FactCache:
     def __init__(self, directory: Path, catalog_digest: str) -> None:
-        self.salt = f"{__version__}\0{catalog_digest}\0"
+        self.salt = f"{__version__}\0{FACTS_FORMAT}\0{catalog_digest}\0"
         self.db: sqlite3.Connection | None = None
         self.pending: list[tuple[str, bytes]] = []
         try:

@@ -7,20 +7,27 @@ Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import sys
 import traceback
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from keylint import __version__
 from keylint.baseline import BASELINE_NAME, BaselineError, apply_baseline, load_baseline, render_baseline
 from keylint.catalog import CatalogError, load_catalog
 from keylint.config import Config, ConfigError, cache_dir_default, find_root, load_config
 from keylint.engine import ScanOptions, paths_relative_to, scan
-from keylint.model import Report
+from keylint.inventory import KnownKeysError, build_inventory, load_known_keys
+from keylint.inventory import render_json as render_inventory_json
+from keylint.inventory import render_text as render_inventory_text
+from keylint.keymaterial import material_id
+from keylint.model import Finding, Report
 from keylint.report import REPORTERS
 from keylint.report.sarif import render as render_sarif
+from keylint.sweep import sweep
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -64,6 +71,20 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: one per CPU)")
     b.add_argument("--no-cache", action="store_true", help="neither read nor write the fact cache")
     b.add_argument("--cache-dir", type=Path, help="fact cache location (default: $KEYLINT_CACHE_DIR or ~/.cache/keylint)")
+
+    sw = sub.add_parser("sweep", help="find key material in everything under a folder (default: your home folder) and list it by key")
+    sw.add_argument("folder", nargs="?", type=Path, default=None, metavar="DIR")
+    inv = sub.add_parser("inventory", help="list every key found in the given projects, once, with every place it occurs")
+    inv.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
+    for p in (sw, inv):
+        p.add_argument("--known-keys", type=Path, help="file of `sha256:<hex> label` lines (from `keylint fingerprint`): matches are critical")
+        p.add_argument("--format", choices=("text", "json"), default="text")
+        p.add_argument("--output", "-o", type=Path, help="write the inventory here instead of stdout")
+        p.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: one per CPU)")
+        p.add_argument("--no-cache", action="store_true", help="neither read nor write the fact cache")
+        p.add_argument("--cache-dir", type=Path, help="fact cache location (default: $KEYLINT_CACHE_DIR or ~/.cache/keylint)")
+    fp = sub.add_parser("fingerprint", help="print the fingerprint of a key file or a secret (for a --known-keys file); never the key")
+    fp.add_argument("files", nargs="*", default=["-"], metavar="FILE", help="key files; `-` (the default) reads a secret or key from stdin")
 
     sub.add_parser("rules", help="list every rule")
     r = sub.add_parser("rule", help="show one rule's documentation")
@@ -146,6 +167,83 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def _progress(enabled: bool) -> Callable[[int, str], None] | None:
+    """A one-line progress display on stderr, only when stderr is a terminal."""
+    if not enabled:
+        return None
+    width = shutil.get_terminal_size((80, 20)).columns
+
+    def show(files: int, folder: str) -> None:
+        text = f"keylint: {files} files  {folder}"
+        sys.stderr.write("\r" + text[: width - 1].ljust(width - 1))
+        sys.stderr.flush()
+
+    return show
+
+
+def _inventory_out(args: argparse.Namespace, found: list[tuple[Path, Finding]], errors: int) -> int:
+    known = load_known_keys(args.known_keys) if args.known_keys else {}
+    rows = build_inventory(found, known, Path.cwd())
+    if args.format == "json":
+        _write(args.output, json.dumps(render_inventory_json(rows), indent=2) + "\n")
+    else:
+        _write(args.output, render_inventory_text(rows))
+    if errors:
+        print(f"keylint: {errors} file{'s' if errors != 1 else ''} could not be fully scanned", file=sys.stderr)
+    critical = [r for r in rows if r.critical]
+    for r in critical:
+        print(f"keylint: CRITICAL: known key {r.known_as!r} (sha256:{r.key}) found in {len(r.places)} place{'s' if len(r.places) != 1 else ''}", file=sys.stderr)
+    return EXIT_FINDINGS if critical else EXIT_CLEAN
+
+
+def _cache(args: argparse.Namespace) -> Path | None:
+    return None if args.no_cache else (args.cache_dir or cache_dir_default())
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    top = args.folder or Path.home()
+    if _missing([top]):
+        return EXIT_ERROR
+    progress = _progress(sys.stderr.isatty())
+    found: list[tuple[Path, Finding]] = []
+    errors = 0
+    for root, report in sweep(top, ScanOptions(jobs=max(0, args.jobs), cache_dir=_cache(args)), progress):
+        found.extend((root, f) for f in report.findings)
+        errors += len({e.path for e in report.errors if e.kind == "read"})
+    if progress is not None:
+        sys.stderr.write("\r\033[K")
+    return _inventory_out(args, found, errors)
+
+
+def _cmd_inventory(args: argparse.Namespace) -> int:
+    if _missing(args.paths):
+        return EXIT_ERROR
+    found: list[tuple[Path, Finding]] = []
+    errors = 0
+    for path in args.paths:
+        root = find_root(path.resolve())
+        config = load_config(root, None, {"select": ("KL1",)})
+        report = scan(config, paths_relative_to(root, [path]), ScanOptions(jobs=max(0, args.jobs), cache_dir=_cache(args)))
+        found.extend((root, f) for f in report.findings)
+        errors += len({e.path for e in report.errors if e.kind == "read"})
+    return _inventory_out(args, found, errors)
+
+
+def _cmd_fingerprint(args: argparse.Namespace) -> int:
+    for name in args.files:
+        if name == "-":
+            data, label = sys.stdin.buffer.read(), "stdin"
+        else:
+            try:
+                data, label = Path(name).read_bytes(), name
+            except OSError as exc:
+                print(f"keylint: {name}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+                return EXIT_ERROR
+        identity = material_id(data)
+        print(f"sha256:{identity.digest}  {identity.kind}  {label}")
+    return EXIT_CLEAN
+
+
 def _cmd_rules() -> int:
     catalog = load_catalog()
     width = max(len(r.name) for r in catalog.rules)
@@ -172,10 +270,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_scan(args)
         if args.command == "baseline":
             return _cmd_baseline(args)
+        if args.command == "sweep":
+            return _cmd_sweep(args)
+        if args.command == "inventory":
+            return _cmd_inventory(args)
+        if args.command == "fingerprint":
+            return _cmd_fingerprint(args)
         if args.command == "rules":
             return _cmd_rules()
         return _cmd_rule(args.code)
-    except (ConfigError, CatalogError, BaselineError) as exc:
+    except (ConfigError, CatalogError, BaselineError, KnownKeysError) as exc:
         print(f"keylint: configuration error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -17,7 +17,7 @@ from keylint.catalog import Catalog, load_catalog
 from keylint.checks import run_checks
 from keylint.checks.base import Context, Draft
 from keylint.config import Config
-from keylint.discover import discover
+from keylint.discover import Discovered, discover
 from keylint.extract import decode, extract_file
 from keylint.extract.facts import FileFacts
 from keylint.fingerprint import content_fingerprint, line_hashes
@@ -141,16 +141,19 @@ def _finalize(drafts: list[Draft], config: Config, catalog: Catalog) -> list[Fin
                     fingerprint=content_fingerprint(d.code, path, d.token, occurrence),
                     line_hash=hashes[d.span.line - 1] if d.span.line <= len(hashes) else "",
                     related=tuple(Related(Location(p, s), m) for p, s, m in d.related),
+                    key=d.key,
                 )
             )
     return findings
 
 
-def scan(config: Config, selected: Sequence[str] | None = None, options: ScanOptions = ScanOptions()) -> Report:
-    """Scan the project at `config.root`; report findings located under `selected` (root-relative)."""
+def scan(config: Config, selected: Sequence[str] | None = None, options: ScanOptions = ScanOptions(), found: Discovered | None = None) -> Report:
+    """Scan the project at `config.root`; report findings located under `selected` (root-relative).
+
+    `found` replaces discovery with files chosen elsewhere (the laptop sweep's own walk)."""
     started = time.perf_counter()
     catalog = load_catalog(config.extend_catalogs)
-    found = discover(config)
+    found = found if found is not None else discover(config)
     facts, errors, hits = _extract_all(config, catalog, found.files, options)
     errors += [FileError(p, f"cannot read: {why}", kind="read") for p, why in found.unreadable]
     project = Project(facts)

@@ -61,6 +61,7 @@ class Finding:
     fingerprint: str  # keylint's own: survives line moves (code, path, flagged source, occurrence)
     line_hash: str  # GitHub's primaryLocationLineHash
     related: tuple[Related, ...] = ()
+    key: str = ""  # KL1xx: SHA-256 of the normalized key material (keylint.keymaterial), never the key
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -25,6 +25,7 @@ class Draft:
     secret_columns: tuple[int, int] | None = None  # columns on span.line to redact in snippets
     related: tuple[tuple[str, Span, str], ...] = ()  # (path, span, message)
     severity: Severity | None = None  # None: the rule's default
+    key: str = ""  # SHA-256 of the normalized key material the finding is about (keylint.keymaterial)
 
 
 def where(path: str, span: Span) -> str:

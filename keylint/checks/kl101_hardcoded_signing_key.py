@@ -43,4 +43,5 @@ def check(ctx: Context) -> Iterator[Draft]:
             token=f"literal:{secret.digest}",
             secret_columns=(secret.span.column, secret.span.end_column) if secret.span.line == secret.span.end_line else None,
             related=tuple((p, s.span, f"key used by {s.label}") for p, s in elsewhere),
+            key=secret.digest,
         )

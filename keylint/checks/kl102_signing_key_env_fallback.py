@@ -49,4 +49,5 @@ def check(ctx: Context) -> Iterator[Draft]:
             ),
             token=f"env-default:{origin.env_var}:{secret.digest}",
             secret_columns=(secret.span.column, secret.span.end_column) if secret.span.line == secret.span.end_line else None,
+            key=secret.digest,
         )

@@ -13,10 +13,13 @@ from typing import Iterator
 
 from keylint.catalog import KeyNames
 from keylint.extract.facts import FileFinding, redact
+from keylint.keymaterial import secret_id
 from keylint.model import Span
 
 _CONFIG_SUFFIXES = (".yml", ".yaml", ".toml", ".ini", ".cfg", ".conf", ".json", ".properties", ".env")
 _LOCK_FILES = {"package-lock.json", "poetry.lock", "pipfile.lock", "yarn.lock", "composer.lock", "pnpm-lock.yaml", "uv.lock"}
+# Shell start-up files: `export JWT_SECRET=...` in a profile is a key on a laptop.
+_SHELL_PROFILES = {".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshrc", ".zprofile", ".zshenv", ".zlogin", ".envrc", "config.fish"}
 _EXAMPLE_WORDS = ("example", "sample", "template", "dist", "tmpl", "tpl", "default", "defaults")
 
 _KV = re.compile(
@@ -40,7 +43,11 @@ TRIVIAL_VALUES = frozenset(
     "password passwd pass postgres postgresql mysql root admin administrator changeme changethis secret test "
     "testing example dev development local guest user demo default qwerty 123456".split()
 )
-_PATH_OR_URL = re.compile(r"^(/|\./|\.\./|~/|[A-Za-z]:\\|file:)|\.(pem|key|crt|der|p12|pfx|jwk|json|ya?ml|txt)$|^https?://[^/@]*$|^https?://[^@]*/", re.IGNORECASE)
+_PATH_OR_URL = re.compile(
+    r"^(/|\./|\.\./|~/|[A-Za-z]:\\|file:)|\.(pem|key|crt|der|p12|pfx|jwk|json|ya?ml|txt)$|^https?://[^/@]*$|^https?://[^@]*/"
+    r"|^[\w.-]+/[\w./-]*\.[A-Za-z0-9]{1,5}$",  # a relative file name: docs/token.md
+    re.IGNORECASE,
+)
 # In example/template files these say "put your value here".
 _PLACEHOLDER = re.compile(
     r"your|change.?me|replace|example|sample|dummy|placeholder|todo|fixme|x{3,}|\*{3,}|\.{3}|insert|enter|generate|here|^secret$|^password$|^key$|^token$|^(some|a|my)[-_ ]",
@@ -52,7 +59,7 @@ def is_config_file(path: str) -> bool:
     name = posixpath.basename(path).lower()
     if name in _LOCK_FILES:
         return False
-    return name.startswith(".env") or name.endswith(_CONFIG_SUFFIXES) or ".env." in name
+    return name.startswith(".env") or name.endswith(_CONFIG_SUFFIXES) or ".env." in name or name in _SHELL_PROFILES
 
 
 def is_example_file(path: str) -> bool:
@@ -64,8 +71,8 @@ def is_example_file(path: str) -> bool:
 def _clean(raw: str) -> tuple[str, int] | None:
     """The value without quotes, trailing commas and inline comments, and its offset in `raw`."""
     raw = raw.rstrip(",").rstrip()
-    if not raw:
-        return None
+    if not raw or raw[0] in "[{":
+        return None  # an inline list or table, not a scalar secret
     if raw[0] in "\"'":
         end = raw.find(raw[0], 1)
         if end < 0:
@@ -125,4 +132,5 @@ def scan_config(path: str, text: str, names: KeyNames) -> Iterator[FileFinding]:
             + (" in an example file; use a placeholder such as <set-me>." if example else "."),
             token=f"{key}:{hashlib.sha256(value.encode('utf-8', 'surrogatepass')).hexdigest()}",
             secret_columns=(start, start + len(value)),
+            key=secret_id(value).digest,
         )

@@ -192,6 +192,7 @@ class FileFinding:
     message: str
     token: str  # normalized flagged text for the fingerprint; a digest where it would be a secret
     secret_columns: tuple[int, int] | None = None  # columns on `span.line` to redact in snippets
+    key: str = ""  # SHA-256 of the normalized key material (keylint.keymaterial), for the key inventory
 
 
 @dataclass(frozen=True, slots=True)

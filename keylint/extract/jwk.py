@@ -8,6 +8,7 @@ import re
 from typing import Any, Iterator
 
 from keylint.extract.facts import FileFinding
+from keylint.keymaterial import jwk_id
 from keylint.model import Span
 
 PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "k")
@@ -46,10 +47,12 @@ def scan_json(path: str, text: str) -> Iterator[FileFinding]:
         line = text.count("\n", 0, offset) + 1
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1
         digest = hashlib.sha256(str(jwk[private[0]]).encode()).hexdigest()
+        identity = jwk_id(jwk)
         yield FileFinding(
             code="KL110",
             span=Span(line, column, line, column + len('"kty"')),
             message=f"A JWK ({jwk.get('kty')}{', kid ' + repr(jwk['kid']) if isinstance(jwk.get('kid'), str) else ''}) "
             f"with private member{'s' if len(private) > 1 else ''} {', '.join(repr(p) for p in private)} is stored in the repository.",
             token=f"jwk:{jwk.get('kty')}:{digest}",
+            key=identity.digest if identity is not None else "",
         )

@@ -19,6 +19,7 @@ from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_cla
 
 from keylint.extract.config_files import TRIVIAL_VALUES
 from keylint.extract.facts import FileFinding, redact
+from keylint.keymaterial import first_pem_id, secret_id
 from keylint.model import Span
 
 # detect-secrets type -> keylint code. Types mapped to None are not used: entropy and keyword
@@ -79,6 +80,16 @@ def _describe(secret_type: str, code: str, value: str) -> str:
     return f"A {secret_type} {redact(value)} is hard-coded."
 
 
+def _identity(code: str, value: str, lines: _Lines, number: int) -> str:
+    """The key fingerprint (keylint.keymaterial) of what was found on line `number`; "" if unknown."""
+    if code != "KL110":
+        return secret_id(value).digest
+    start = lines.starts[number - 1]
+    end = lines.starts[number] if number < len(lines.starts) else len(lines.text)
+    found = first_pem_id(lines.text, start, begins_before=end)
+    return found.digest if found is not None else ""
+
+
 def scan_text(path: str, text: str) -> Iterator[FileFinding]:
     """detect-secrets' regex detectors over `text`, run only on lines their patterns match."""
     lines: _Lines | None = None
@@ -104,11 +115,14 @@ def scan_text(path: str, text: str) -> Iterator[FileFinding]:
                 col = line.find(value) if value else -1
                 start = col + 1 if col >= 0 else 1
                 end = col + 1 + len(value) if col >= 0 else len(line) + 1
+                identity = _identity(code, value, lines, number)
                 yield FileFinding(
                     code=code,
                     span=Span(number, start, number, end),
                     message=_describe(potential.type, code, value),
-                    token=f"{potential.type}:{hashlib.sha256(value.encode()).hexdigest()}",
+                    # a private key's token is its fingerprint: two keys in one file stay two findings
+                    token=f"{potential.type}:{identity or hashlib.sha256(value.encode()).hexdigest()}",
+                    key=identity,
                     # a PEM header says nothing secret, but a one-line PEM string carries the key after it
                     secret_columns=(start, len(line) + 1) if code == "KL110" and col >= 0 else (start, end) if col >= 0 else None,
                 )
