@@ -103,6 +103,24 @@ TABLE_SCHEMAS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "pk_lookup_method": {"name": str},
     "pk_keyword": {"name": str},
     "serializer_method": {"name": str},
+    # rules/routes.toml (KL2xx: routes, authentication, minting)
+    "route_factory": {"call": str, "framework": str, "prefix": str, "dependencies": str},
+    "route_decorator": {"method": str, "call": str, "methods": list, "methods_keyword": str},
+    "route_call": {
+        "method": str, "call": str, "path_position": int, "handler_position": int, "handler_keyword": str,
+        "methods": list, "methods_keyword": str, "method_position": int, "framework": str,
+    },
+    "mount_call": {
+        "method": str, "call": str, "child_position": int, "child_keyword": str, "prefix_position": int,
+        "prefix_keyword": str, "dependencies": str, "routes_keyword": str,
+    },
+    "auth_decorator": {"name": str, "call": str, "role": bool, "optional_keyword": str, "permission_list": bool},
+    "auth_dependency": {"call": str},
+    "permission_class": {"name": str, "public": bool, "role": bool},
+    "minter": {"call": str, "method": str, "receiver": str, "subject_position": int, "subject_keyword": str, "kind": str},
+    "credential_check": {"name": str, "call": str, "method": str, "receiver": str},
+    "credential_source": {"name": str, "call": str},
+    "request_attribute": {"name": str, "kind": str},
 }
 _CORE_FILES = ("rules.toml", "signers.toml", "key_settings.toml")
 

@@ -15,9 +15,10 @@ from keylint.extract.facts import FileFinding, PythonFacts
 from keylint.extract.keys import KeyVisitor
 from keylint.extract.models import ModelVisitor
 from keylint.extract.pyvisit import FactVisitor, ModuleState, _Closer, _Opener
+from keylint.extract.routes import RouteVisitor
 
 # Family visitors, in the order they see each node (after the opener, before the closer).
-VISITORS: tuple[type[FactVisitor], ...] = (KeyVisitor, ModelVisitor)
+VISITORS: tuple[type[FactVisitor], ...] = (KeyVisitor, ModelVisitor, RouteVisitor)
 
 
 def module_name(path: str) -> tuple[str, bool]:

@@ -1,0 +1,90 @@
+"""Shared by KL201 and KL202: which routes mint, and the words their messages use."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from keylint.catalog import split_words
+from keylint.checks.base import Context, where
+from keylint.model import Span
+from keylint.routes_link import Analysis, Entry, LinkedRoute, MintFlow, RouteProject, route_project
+
+# Words in a path or handler name that mark the usual shape of a forgotten back door.
+SUSPICIOUS = ("internal", "debug", "admin", "impersonate", "login-as", "backup", "fallback", "test")
+
+
+def minting_entries(ctx: Context) -> Iterator[tuple[RouteProject, LinkedRoute, Entry, Analysis]]:
+    """Every (route, entry point) that mints a token, each entry point once (its first route)."""
+    rp = route_project(ctx.project, ctx.catalog)
+    seen: set[tuple[str, str, str]] = set()
+    for route in rp.routes():
+        for entry in route.entries:
+            key = (entry.path, entry.function, route.full_path)
+            if key in seen:
+                continue
+            seen.add(key)
+            analysis = rp.analyze(route, entry)
+            if analysis.mints:
+                yield rp, route, entry, analysis
+
+
+def subject_kind(flow: MintFlow) -> str | None:
+    """"request" (the caller names it), "fixed" (a constant or the first record), or None (the
+    caller's own new account, an authenticated identity, or unknown)."""
+    s = flow.subject
+    if "new" in s or "credential" in s:
+        return None
+    if "request" in s:
+        return "request"
+    if s and s <= {"const", "db"}:
+        return "fixed"
+    return None
+
+
+def suspicious_words(route: LinkedRoute, analysis: Analysis) -> list[str]:
+    words: list[str] = []
+    names = [route.full_path, *(e.function for e in route.entries), *analysis.functions]
+    for name in names:
+        parts = split_words(name)
+        joined = "-".join(parts)
+        for w in SUSPICIOUS:
+            hit = f"-{w}-" in f"-{joined}-" or (w != "test" and w.replace("-", "") in parts)
+            if hit and w not in words:
+                words.append(w)
+    return words
+
+
+def describe_subject(flow: MintFlow, kind: str) -> str:
+    text = flow.subject_text
+    if kind == "request":
+        return f"a subject the caller chooses ({text}, taken from the request)"
+    return f"a fixed subject ({text})"
+
+
+def report_at(route: LinkedRoute, entry: Entry) -> tuple[str, Span]:
+    """The route decorator of a decorated function, else the handler's `def` (the view method's)."""
+    if route.route.decorated and route.route.handler_kind == "function":
+        return route.path, route.route.span
+    return entry.path, entry.span
+
+
+def related(route: LinkedRoute, flow: MintFlow) -> tuple[tuple[str, Span, str], ...]:
+    out = [(flow.path, flow.mint.span, f"mints a {flow.mint.kind} token with {flow.mint.minter}()")]
+    out += [(p, s, what) for p, s, what in flow.via]
+    out += [(p, s, what) for p, s, what in route.chain]
+    seen: set[tuple[str, Span]] = set()
+    unique = []
+    for p, s, what in out:
+        if (p, s) not in seen:
+            seen.add((p, s))
+            unique.append((p, s, what))
+    return tuple(unique)
+
+
+def route_label(route: LinkedRoute) -> str:
+    methods = "|".join(route.methods) if route.methods else "ANY"
+    return f"{methods} {route.full_path}"
+
+
+def minted_where(flow: MintFlow) -> str:
+    return f"{flow.mint.minter}() at {where(flow.path, flow.mint.span)}"
