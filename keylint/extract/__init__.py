@@ -16,6 +16,7 @@ from keylint.catalog import Catalog
 from keylint.extract.config_files import is_config_file, scan_config
 from keylint.extract.facts import FileFacts, Suppression
 from keylint.extract.jwk import scan_json
+from keylint.extract.openapi import scan_openapi
 from keylint.extract.python import extract_python
 from keylint.extract.secrets import scan_text
 from keylint.model import FileError
@@ -72,6 +73,7 @@ def extract_file(path: str, data: bytes, catalog: Catalog) -> FileFacts:
         facts.findings.extend(scan_config(path, text, catalog.key_names))
     if path.endswith((".json", ".jwk", ".jwks")):
         facts.findings.extend(scan_json(path, text))
+    facts.findings.extend(scan_openapi(path, text))
     if path.endswith(PYTHON_SUFFIXES):
         if "\x00" in text:
             facts.errors.append(FileError(path, "contains NUL bytes; not parsed as Python", kind="parse"))
