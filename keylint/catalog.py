@@ -88,6 +88,20 @@ class KeyNames:
 # A family registers its table here; every entry (built in or from `extend-catalogs`) is checked
 # against it, and a file with a table that is not registered is an error.
 TABLE_SCHEMAS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    # rules/tokens.toml (KL4xx, KL5xx)
+    "token_call": {
+        "call": str, "library": str, "operation": str, "payload_position": int, "payload_keyword": str,
+        "headers_position": int, "headers_keyword": str, "algorithm_position": int, "algorithm_keyword": str,
+        "algorithms_position": int, "algorithms_keyword": str, "options_position": int, "options_keyword": str,
+        "audience_keyword": str, "verify_keyword": str, "claims_keyword": str, "expiry_keyword": str,
+        "key_setting": str, "purpose": str,
+    },
+    "token_purpose": {"name": str, "label": str, "words": list, "values": list, "flags": list},
+    "key_purpose": {"setting": str, "purpose": str, "frameworks": list},
+    "library_default": {"library": str, "setting": str, "overrides": list, "default": str, "evidence": list, "purpose": str},
+    "token_setting": {"name": str, "library": str, "effect": str},
+    "key_rotation": {"call": str},
+    "algorithm": {"name": str, "kind": str},
     # rules/models.toml (KL3xx)
     "model_base": {"base": str, "orm": str, "declarative": bool},
     "model_base_factory": {"call": str, "orm": str, "attribute": str},

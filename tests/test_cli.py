@@ -11,7 +11,7 @@ from conftest import FIXTURES, assert_valid_sarif
 from keylint import __version__
 from keylint.cli import main
 
-KEYED = {"app.py": 'import jwt\nSECRET = "cli-test-signing-key-1234"\njwt.encode({}, SECRET)\n'}
+KEYED = {"app.py": 'import jwt\nSECRET = "cli-test-signing-key-1234"\njwt.encode({"exp": 1}, SECRET)\n'}
 
 
 def test_exit_codes(project, capsys) -> None:

@@ -7,7 +7,7 @@ from conftest import scan_project
 SETTINGS_AND_AUTH = {
     "app/__init__.py": "",
     "app/settings.py": 'JWT_KEY = "defined-in-settings-module-0001"\n',
-    "app/auth.py": "import jwt\nfrom app.settings import JWT_KEY\n\ndef token(u):\n    return jwt.encode({'sub': u}, JWT_KEY)\n",
+    "app/auth.py": "import jwt\nfrom app.settings import JWT_KEY\n\ndef token(u):\n    return jwt.encode({'sub': u, 'exp': 1}, JWT_KEY)\n",
     "app/other.py": 'SECRET_KEY = "unrelated-key-in-another-file"\n',
 }
 
@@ -33,7 +33,7 @@ def test_pydantic_settings_object_and_django_settings(project) -> None:
     root = project(
         {
             "core/config.py": "from pydantic import BaseModel\nclass Settings:\n    JWT_SECRET = 'plain-class-attribute-key-01'\nsettings = Settings()\n",
-            "core/security.py": "from jose import jwt\nfrom core.config import settings\ndef t(s):\n    return jwt.encode({'sub': s}, settings.JWT_SECRET)\n",
+            "core/security.py": "from jose import jwt\nfrom core.config import settings\ndef t(s):\n    return jwt.encode({'sub': s, 'exp': 1}, settings.JWT_SECRET)\n",
             "proj/settings.py": "SECRET_KEY = 'django-settings-secret-key-02'\n",
             "proj/signing_use.py": "from django.conf import settings\nfrom django.core import signing\nsigning.dumps({}, key=settings.SECRET_KEY)\n",
         }
@@ -59,7 +59,7 @@ def test_star_imports_and_helper_returns(project) -> None:
 def test_cyclic_imports_terminate(project) -> None:
     root = project(
         {
-            "a.py": "from b import KEY\nimport jwt\njwt.encode({}, KEY)\n",
+            "a.py": "from b import KEY\nimport jwt\njwt.encode({'exp': 1}, KEY)\n",
             "b.py": "from a import KEY\n",
         }
     )

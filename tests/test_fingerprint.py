@@ -25,7 +25,7 @@ def test_stopping_early_gives_the_same_prefix() -> None:
 
 
 def test_fingerprint_survives_lines_inserted_above(project) -> None:
-    body = 'import jwt\nKEY = "fingerprint-stability-key-123"\n\ndef t(u):\n    return jwt.encode({"sub": u}, KEY)\n'
+    body = 'import jwt\nKEY = "fingerprint-stability-key-123"\n\ndef t(u):\n    return jwt.encode({"sub": u, "exp": 1}, KEY)\n'
     root: Path = project({"app.py": body})
     before = {(f.code, f.fingerprint) for f in scan_project(root).findings}
     (root / "app.py").write_text("# a comment\n# another\nimport os\n" + body, encoding="utf-8")

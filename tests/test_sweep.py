@@ -62,7 +62,7 @@ def test_known_keys_are_critical_and_inventory_joins_projects(tmp_path: Path, ca
     other = tmp_path / "other-repo"
     other.mkdir()
     (other / "keylint.toml").write_text("")
-    (other / "config.py").write_text(f'import jwt\nKEY = "{SECRET}"\njwt.encode({{}}, KEY)\n')
+    (other / "config.py").write_text(f'import jwt\nKEY = "{SECRET}"\njwt.encode({{"exp": 1}}, KEY)\n')
     known = tmp_path / "production-keys.txt"
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(SECRET.encode())))
     assert main(["fingerprint", "-", str(home / ".ssh/id_ed25519.pub")]) == 0

@@ -16,9 +16,10 @@ from keylint.extract.keys import KeyVisitor
 from keylint.extract.models import ModelVisitor
 from keylint.extract.pyvisit import FactVisitor, ModuleState, _Closer, _Opener
 from keylint.extract.routes import RouteVisitor
+from keylint.extract.tokens import TokenVisitor
 
 # Family visitors, in the order they see each node (after the opener, before the closer).
-VISITORS: tuple[type[FactVisitor], ...] = (KeyVisitor, ModelVisitor, RouteVisitor)
+VISITORS: tuple[type[FactVisitor], ...] = (KeyVisitor, ModelVisitor, TokenVisitor, RouteVisitor)
 
 
 def module_name(path: str) -> tuple[str, bool]:

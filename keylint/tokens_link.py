@@ -1,0 +1,497 @@
+"""Link token facts across the project: which key each signing site uses, and for what purpose.
+
+`Project.resolve` (KL1xx) answers "is this key a literal?". Key separation needs a different answer:
+*which* key it is, even when its value is unknown. `TokenProject.atoms` follows the same bindings and
+names a key by what identifies it: the same literal (its digest), the same environment variable, the
+same settings name (`SECRET_KEY`), or the same module constant whose value is opaque. Two signing sites
+use one key when their atoms meet.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from keylint.catalog import Catalog
+from keylint.extract.facts import (
+    Alt,
+    Attr,
+    ClassAttr,
+    Concat,
+    Env,
+    Expr,
+    Item,
+    Lit,
+    Module,
+    Ref,
+    Returned,
+    Setting,
+    Sink,
+    Weak,
+)
+from keylint.extract.tokens import Claims, Const, Map, Name, QualName, Seq, TokenCall, TokenFacts, TokenSetting, Unknown, Val, token_facts
+from keylint.link import Project, _scope_chain
+from keylint.model import Span
+
+_MAX_DEPTH = 24
+_UNKNOWN = Unknown()
+# Labels of signer calls that are not token minting, and the purpose they sign for by default.
+_SIGNER_PURPOSE = {"itsdangerous": "signed-data", "hmac": "hmac", "cryptography": "hmac"}
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A place that decides, or relies on, the key that signs something."""
+
+    path: str
+    span: Span
+    purpose: str  # a `[[token_purpose]]` name
+    what: str  # "jwt.encode()", "setting JWT_SECRET_KEY", "create_access_token()"
+    kind: str  # choice (the key is named here) | mint (a library's key) | default (a library default)
+    atoms: frozenset[str]
+    library: str = ""
+
+
+class TokenProject:
+    """Token facts of a whole project, with value and key-identity resolution."""
+
+    def __init__(self, project: Project, catalog: Catalog) -> None:
+        self.project = project
+        self.catalog = catalog
+        self.facts: dict[str, TokenFacts] = {p: token_facts(py) for p, py in project.python.items()}
+        self.consts: dict[tuple[str, str, str], Val] = {}
+        for path, tf in self.facts.items():
+            for c in tf.consts:
+                self.consts[(path, c.scope, c.name)] = c.value  # the last binding wins
+        self.purposes = {e["name"]: e for e in catalog.table("token_purpose")}
+        self.algorithms = {e["name"].lower(): e["kind"] for e in catalog.table("algorithm")}
+        self.key_purposes = {e["setting"]: e for e in catalog.table("key_purpose")}
+        self.defaults = catalog.table("library_default")
+        self.token_settings = {e["name"]: e for e in catalog.table("token_setting")}
+        self.call_entries = {e["call"]: e for e in catalog.table("token_call")}
+        self.signer_sinks: dict[tuple[str, Span], Sink] = {
+            (path, s.span): s for path, py in project.python.items() for s in py.sinks if s.kind == "call"
+        }
+        imported = {q.split(".")[0] for py in project.python.values() for q in py.imports.values()}
+        self.frameworks = frozenset(imported)
+        self._sites: list[Site] | None = None
+
+    # ---- facts ----
+    def calls(self, *operations: str) -> Iterator[tuple[str, TokenCall]]:
+        for path, tf in self.facts.items():
+            for call in tf.calls:
+                if not operations or call.operation in operations:
+                    yield path, call
+
+    def settings(self, effect: str) -> Iterator[tuple[str, TokenSetting]]:
+        for path, tf in self.facts.items():
+            for s in tf.settings:
+                if self.token_settings.get(s.name, {}).get("effect") == effect:
+                    yield path, s
+
+    def signature_off(self, path: str, call: TokenCall, options: bool = True) -> bool:
+        """A decode that does not verify the signature: `verify=False` (PyJWT 1.x, jws.verify) or
+        `options={"verify_signature": False}`, literally or through names."""
+        verify = self.value(path, call.verify)
+        if isinstance(verify, Const) and verify.value is False:
+            return True
+        return options and self.flag(path, call.options, "verify_signature") is False
+
+    def rotates(self) -> tuple[bool, str]:
+        """Whether keys are meant to rotate: a key set is loaded, or the verifying key is chosen by `kid`."""
+        for path, tf in self.facts.items():
+            if tf.rotation:
+                return True, f"the project loads a key set ({path}:{tf.rotation[0].line})"
+        for path, call in self.calls("decode"):
+            if call.key_by_kid:
+                return True, f"tokens are verified with a key chosen by kid ({path}:{call.span.line})"
+        return False, ""
+
+    def key_of(self, path: str, call: TokenCall) -> Expr | None:
+        sink = self.signer_sinks.get((path, call.span))
+        return sink.key if sink is not None else None
+
+    # ---- values (options, algorithms, flags) ----
+    def value(self, path: str, val: Val | None, depth: int = 0) -> Val | None:
+        """`val` with names replaced by what they are bound to, where that is known."""
+        if val is None or depth > _MAX_DEPTH:
+            return val
+        if isinstance(val, Name):
+            found = self._const(path, val.name, val.scope, depth)
+            return found if found is not None else _UNKNOWN
+        if isinstance(val, QualName):
+            found = self._qual_const(val.qualname, depth)
+            return found if found is not None else _UNKNOWN
+        if isinstance(val, Seq):
+            return Seq(tuple(self.value(path, v, depth + 1) or _UNKNOWN for v in val.items))
+        if isinstance(val, Map):
+            return Map(tuple((k, self.value(path, v, depth + 1) or _UNKNOWN) for k, v in val.items), val.open)
+        return val
+
+    def _const(self, path: str, name: str, scope: str, depth: int) -> Val | None:
+        for s in _scope_chain(scope):
+            if (path, s, name) in self.consts:
+                return self.value(path, self.consts[(path, s, name)], depth + 1)
+        py = self.project.python.get(path)
+        if py is not None and name in py.imports:
+            return self._qual_const(py.imports[name], depth + 1)
+        return None
+
+    def _qual_const(self, qualname: str, depth: int) -> Val | None:
+        if depth > _MAX_DEPTH:
+            return None
+        for path, rest in self.project._split_module(qualname):
+            if len(rest) == 1:
+                return self._const(path, rest[0], "", depth + 1)
+            if len(rest) == 2 and (path, rest[0], rest[1]) in self.consts:  # a class attribute
+                return self.value(path, self.consts[(path, rest[0], rest[1])], depth + 1)
+            return None
+        return None
+
+    def flag(self, path: str, options: Val | None, name: str) -> bool | None:
+        """The value of option `name` in an `options=` mapping, when it is a known boolean."""
+        resolved = self.value(path, options)
+        if not isinstance(resolved, Map):
+            return None
+        for key, v in resolved.items:
+            if key == name and isinstance(v, Const) and isinstance(v.value, (bool, int)) and not isinstance(v.value, str):
+                return bool(v.value)
+        return None
+
+    def algorithm_names(self, path: str, val: Val | None) -> tuple[list[str], bool, bool] | None:
+        """(algorithm names, complete?, from the token header?) for an algorithm value; None: not passed."""
+        resolved = self.value(path, val)
+        if resolved is None:
+            return None
+        items = resolved.items if isinstance(resolved, Seq) else (resolved,)
+        names: list[str] = []
+        complete, header = isinstance(resolved, (Seq, Const)), False
+        for item in items:
+            if isinstance(item, Const) and isinstance(item.value, str) and item.value.lower() in self.algorithms:
+                names.append(item.value)
+            elif type(item).__name__ == "FromHeader":
+                header, complete = True, False
+            else:
+                complete = False
+        return names, complete, header
+
+    # ---- key identity ----
+    def atoms(self, path: str, expr: Expr | None, depth: int = 0, seen: frozenset[object] = frozenset()) -> frozenset[str]:
+        """What identifies the key `expr` evaluates to; empty when nothing does (a parameter, a call)."""
+        if expr is None or depth > _MAX_DEPTH:
+            return frozenset()
+        d = depth + 1
+        p = self.project
+        if isinstance(expr, Lit):
+            return frozenset() if expr.secret.empty else frozenset({f"literal:{expr.secret.digest}"})
+        if isinstance(expr, Env):
+            return frozenset({f"env:{expr.var}"}) if expr.var else frozenset()
+        if isinstance(expr, Weak):
+            return frozenset({f"weak:{path}:{expr.span.line}:{expr.span.column}"})
+        if isinstance(expr, Setting):
+            return self._setting(expr.name, d, seen)
+        if isinstance(expr, Ref):
+            return self._ref(path, expr.name, expr.scope, d, seen)
+        if isinstance(expr, ClassAttr):
+            return self._values(path, expr.cls, expr.attr, d, seen)
+        if isinstance(expr, Attr):
+            found = self._attr(path, expr, d, seen)
+            if found:
+                return found
+            # `USER_KEY.secret` where USER_KEY is an opaque constant: the same attribute of the same constant
+            return frozenset(f"{a}.{expr.attr}" for a in self.atoms(path, expr.base, d, seen) if a.startswith("binding:"))
+        if isinstance(expr, Item):
+            if isinstance(expr.base, Ref):
+                return self._ref(path, f"{expr.base.name}[{expr.key}]", expr.base.scope, d, seen)
+            if isinstance(expr.base, Module):
+                return self._module(f"{expr.base.qualname}[{expr.key}]", d, seen)
+            return frozenset()
+        if isinstance(expr, Module):
+            return self._module(expr.qualname, d, seen)
+        if isinstance(expr, (Concat, Alt)):
+            parts = expr.parts if isinstance(expr, Concat) else expr.options
+            return frozenset(a for part in parts for a in self.atoms(path, part, d, seen))
+        if isinstance(expr, Returned):
+            return self._returned(path, expr.func, d, seen)
+        return frozenset()
+
+    def _attr(self, path: str, expr: Attr, d: int, seen: frozenset[object]) -> frozenset[str]:
+        p = self.project
+        base = expr.base
+        py = p.python.get(path)
+        if isinstance(base, Ref) and py is not None:
+            for s in _scope_chain(base.scope):
+                cls = f"{s}.{base.name}".strip(".")
+                if cls in py.classes:
+                    return self._values(path, cls, expr.attr, d, seen)
+            inst = p._instance_class(path, base.name, base.scope)
+            if inst is not None:
+                return self._values(inst[0], inst[1], expr.attr, d, seen)
+            if base.name in py.imports:
+                return self._module(f"{py.imports[base.name]}.{expr.attr}", d, seen)
+        if isinstance(base, Module):
+            return self._module(f"{base.qualname}.{expr.attr}", d, seen)
+        return frozenset()
+
+    def _values(self, path: str, scope: str, name: str, depth: int, seen: frozenset[object]) -> frozenset[str]:
+        key = (path, scope, name)
+        if key in seen:
+            return frozenset()
+        seen = seen | {key}
+        bindings = self.project.bindings.get(key, ())
+        py = self.project.python[path]
+        found: set[str] = set()
+        definition = scope == "" or scope == "<config>" or scope in py.classes
+        if definition and name.replace("[", ".").rstrip("]") in self.key_purposes:
+            found.add(f"setting:{name.replace('[', '.').rstrip(']')}")
+        for b in bindings:
+            found |= self.atoms(path, b.value, depth, seen)
+        if not found and bindings and definition:
+            found.add(f"binding:{path}:{scope}:{name}")  # an opaque module constant or class attribute
+        return frozenset(found)
+
+    def _ref(self, path: str, name: str, scope: str, depth: int, seen: frozenset[object]) -> frozenset[str]:
+        p = self.project
+        for s in _scope_chain(scope):
+            if (path, s, name) in p.bindings:
+                return self._values(path, s, name, depth, seen)
+        py = p.python.get(path)
+        if py is None:
+            return frozenset()
+        head, _, rest = name.partition("[")
+        if head in py.imports:
+            return self._module(py.imports[head] + (f"[{rest}" if rest else ""), depth, seen)
+        for source in py.star_imports:
+            found = self._module(f"{source}.{name}", depth, seen)
+            if found:
+                return found
+        return frozenset()
+
+    def _module(self, qualname: str, depth: int, seen: frozenset[object]) -> frozenset[str]:
+        if depth > _MAX_DEPTH:
+            return frozenset()
+        if qualname.startswith("django.conf.settings."):
+            return self._setting(qualname[len("django.conf.settings.") :], depth, seen)
+        p = self.project
+        for path, rest in p._split_module(qualname):
+            py = p.python[path]
+            if not rest:
+                return frozenset()
+            if len(rest) == 1:
+                return self._ref(path, rest[0], "", depth + 1, seen)
+            head, attr = ".".join(rest[:-1]), rest[-1]
+            if head in py.classes:
+                return self._values(path, head, attr, depth + 1, seen)
+            inst = p._instance_class(path, head, "")
+            if inst is not None:
+                return self._values(inst[0], inst[1], attr, depth + 1, seen)
+            if head in py.imports:
+                return self._module(f"{py.imports[head]}.{attr}", depth + 1, seen)
+            if len(rest) == 2:
+                return frozenset(f"{a}.{attr}" for a in self._ref(path, head, "", depth + 1, seen) if a.startswith("binding:"))
+        return frozenset()
+
+    def _setting(self, name: str, depth: int, seen: frozenset[object]) -> frozenset[str]:
+        key = ("<setting>", name)
+        if key in seen:
+            return frozenset()
+        seen = seen | {key}
+        found = {f"setting:{name}"}
+        for path, b in self.project.by_name.get(name, ()):
+            found |= self.atoms(path, b.value, depth + 1, seen)
+        return frozenset(found)
+
+    def _returned(self, path: str, func: Expr, depth: int, seen: frozenset[object]) -> frozenset[str]:
+        """A key returned by a project function: the same key only where the return value says so
+        (`get_key("user")` and `get_key("admin")` are different keys unless it returns one constant)."""
+        p = self.project
+        py = p.python.get(path)
+        if py is None:
+            return frozenset()
+        target: tuple[str, str] | None = None
+        if isinstance(func, Ref):
+            for s in _scope_chain(func.scope):
+                qual = f"{s}.{func.name}".strip(".")
+                if qual in py.functions:
+                    target = (path, qual)
+                    break
+            else:
+                if func.name in py.imports:
+                    target = self._function(py.imports[func.name])
+        elif isinstance(func, Module):
+            target = self._function(func.qualname)
+        if target is None:
+            return frozenset()
+        key = (target[0], target[1], "<return>")
+        if key in seen:
+            return frozenset()
+        seen = seen | {key}
+        found: set[str] = set()
+        for b in p.bindings.get(key, ()):
+            found |= self.atoms(target[0], b.value, depth + 1, seen)
+        return frozenset(found)
+
+    def _function(self, qualname: str) -> tuple[str, str] | None:
+        for path, rest in self.project._split_module(qualname):
+            qual = ".".join(rest)
+            if qual in self.project.python[path].functions:
+                return path, qual
+        return None
+
+    # ---- purposes ----
+    def purpose_of(self, claims: Claims | None, words: tuple[str, ...]) -> str | None:
+        """The most privileged purpose the claims or the surrounding names show, else None."""
+        values = {w for _, vs in (claims.values if claims else ()) for w in vs}
+        flags = {k for k, vs in (claims.values if claims else ()) if "true" in vs}
+        keys = set(claims.keys) if claims else set()
+        for name, e in self.purposes.items():
+            if values & {v.lower() for v in e["values"]} or flags & set(e["flags"]) or (keys & set(e["flags"]) - {"admin", "internal", "confirm"}):
+                return name
+            if set(words) & set(e["words"]):
+                return name
+        return None
+
+    def label(self, purpose: str, capital: bool = False) -> str:
+        text = str(self.purposes[purpose]["label"]) if purpose in self.purposes else purpose
+        return text[:1].upper() + text[1:] if capital else text
+
+    # ---- sites ----
+    def setting_overridden(self, names: list[str]) -> bool:
+        """Whether any of these settings is given a value anywhere in the project."""
+        wanted = set(names)
+        for name in names:
+            owner, _, item = name.partition(".")
+            if self.project.by_name.get(f"{owner}[{item}]" if item else name):
+                return True
+        return any(s.kind == "setting" and _setting_name(s.label) in wanted for _, s in self.project.sinks())
+
+    def sites(self) -> list[Site]:
+        if self._sites is None:
+            self._sites = sorted(self._collect(), key=lambda s: (s.path, s.span, s.what))
+        return self._sites
+
+    def _collect(self) -> Iterator[Site]:
+        p = self.project
+        # framework key settings
+        for path, sink in p.sinks():
+            if sink.kind != "setting":
+                continue
+            name = _setting_name(sink.label)
+            entry = self.key_purposes.get(name or "")
+            if entry is None or not self._framework_ok(entry):
+                continue
+            atoms = self.atoms(path, sink.key) | {f"setting:{name}"}
+            yield Site(path, sink.span, entry["purpose"], f"setting {name}", "choice", atoms)
+        # explicit token encoding
+        for path, call in self.calls("encode"):
+            key = self.key_of(path, call)
+            purpose = self.purpose_of(call.claims, call.words) or "access"
+            yield Site(path, call.span, purpose, f"{call.api}()", "choice", self.atoms(path, key), call.library)
+        # library minters: the key is the library's setting (or what it falls back to)
+        for path, call in self.calls("mint"):
+            entry = self.call_entries.get(call.api, {})
+            setting = str(entry.get("key_setting", ""))
+            purpose = self.purpose_of(call.claims, call.words) or str(entry.get("purpose", "access"))
+            yield Site(path, call.span, purpose, f"{call.api.rpartition('.')[2]}()", "mint", self._library_key(setting), call.library)
+        # other signers (itsdangerous, hmac) on a key of the project
+        for path, tf in self.facts.items():
+            for api, span, words in tf.signers:
+                library = api.split(".")[0]
+                if library not in _SIGNER_PURPOSE:
+                    continue
+                sink = self.signer_sinks.get((path, span))
+                if sink is None or sink.operation != "sign":
+                    continue
+                purpose = self.purpose_of(None, words) or _SIGNER_PURPOSE[library]
+                if purpose == "hmac":
+                    continue  # a keyed hash of some data (Django's own salted_hmac idiom), not a token
+                yield Site(path, span, purpose, f"{api}()", "choice", self.atoms(path, sink.key), library)
+        # library defaults the project relies on
+        for entry, evidence_path, span in self.relied_defaults():
+            yield Site(evidence_path, span, entry["purpose"], entry["library"], "default", frozenset({f"setting:{entry['default']}"}), entry["library"])
+
+    def _framework_ok(self, entry: dict[str, Any]) -> bool:
+        frameworks = entry.get("frameworks")
+        return not frameworks or bool(self.frameworks & set(frameworks))
+
+    def _library_key(self, setting: str) -> frozenset[str]:
+        for entry in self.defaults:
+            if entry["setting"] == setting and not self.setting_overridden(list(entry["overrides"])):
+                return frozenset({f"setting:{entry['default']}"})
+        if not setting:
+            return frozenset()
+        owner, _, item = setting.partition(".")
+        return self._setting(f"{owner}[{item}]" if item else owner, 0, frozenset()) | {f"setting:{setting}"}
+
+    def relied_defaults(self) -> list[tuple[dict[str, Any], str, Span]]:
+        """Libraries in use whose key setting is not set: (entry, path, span of the best evidence)."""
+        out = []
+        rank = {"container": 0, "call": 1, "string": 2, "import": 3}  # where the library is configured, first
+        for entry in self.defaults:
+            evidence = [(rank[e.kind], path, e.span) for path, tf in self.facts.items() for e in tf.evidence if e.library == entry["library"]]
+            if not evidence or self.setting_overridden(list(entry["overrides"])):
+                continue
+            _, path, span = min(evidence)
+            out.append((entry, path, span))
+        return out
+
+    def groups(self) -> list[list[Site]]:
+        """Sites that share one key (atoms meet), each group in site order; sites with no atoms stay out."""
+        parent: dict[str, str] = {}
+
+        def find(a: str) -> str:
+            while parent.setdefault(a, a) != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        sites = [s for s in self.sites() if s.atoms]
+        for s in sites:
+            first, *rest = sorted(s.atoms)
+            for a in rest:
+                parent[find(a)] = find(first)
+        grouped: dict[str, list[Site]] = {}
+        for s in sites:
+            grouped.setdefault(find(min(s.atoms)), []).append(s)
+        return sorted(grouped.values(), key=lambda g: (g[0].path, g[0].span))
+
+    def describe_key(self, atoms: frozenset[str]) -> str:
+        settings = sorted(a.partition(":")[2] for a in atoms if a.startswith("setting:"))
+        if settings:
+            return f"the key in {' = '.join(settings)}"
+        envs = sorted(a.partition(":")[2] for a in atoms if a.startswith("env:"))
+        if envs:
+            return f"the key from environment variable {envs[0]}"
+        bindings = sorted(a.split(":")[-1] for a in atoms if a.startswith("binding:"))
+        if bindings:
+            return f"the key {bindings[0]}"
+        if any(a.startswith("literal:") for a in atoms):
+            return "one hard-coded key"
+        return "one key"
+
+
+def _setting_name(label: str) -> str | None:
+    """The setting a KL1xx settings sink assigns: `setting X`, `app.config['X']`, `SIMPLE_JWT['Y']`, `app.secret_key`."""
+    if label.startswith("setting "):
+        return label[len("setting ") :]
+    if label.endswith(".secret_key") or label == "secret_key":
+        return "SECRET_KEY"
+    if label.startswith("dict item "):
+        return None
+    if label.endswith("']") and "['" in label:
+        owner, _, item = label[:-2].rpartition("['")
+        owner = owner.rpartition(".")[2]
+        return item if owner == "config" else f"{owner}.{item}"
+    return None
+
+
+_CACHE: weakref.WeakKeyDictionary[Project, TokenProject] = weakref.WeakKeyDictionary()
+
+
+def token_project(project: Project, catalog: Catalog) -> TokenProject:
+    """One `TokenProject` per linked project, shared by the KL4xx/KL5xx checks."""
+    found = _CACHE.get(project)
+    if found is None:
+        found = _CACHE[project] = TokenProject(project, catalog)
+    return found
