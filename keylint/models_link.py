@@ -38,7 +38,7 @@ class PrimaryKey:
     sequential: bool
     path: str  # where it is declared ("" for Django's built-in user)
     span: Span | None  # None: implicit
-    why: str  # "Integer primary key", "implicit Django AutoField id"
+    why: str  # "an auto-increment integer", "the auto-increment `id` Django adds"
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +243,7 @@ class ModelIndex:
 
     def primary_key(self, key: Key) -> PrimaryKey | None:
         if key == DJANGO_USER:
-            return PrimaryKey(DJANGO_USER, "id", True, "", None, "Django's built-in User model has an auto-increment `id`")
+            return PrimaryKey(DJANGO_USER, "id", True, "", None, "the auto-increment `id` Django's built-in User has")
         if key not in self._pk:
             self._pk[key] = self._primary_key(key)
         return self._pk[key]
@@ -257,20 +257,20 @@ class ModelIndex:
         flagged = [(k, f) for k, f in fields if f.keyword("primary_key") == "True" or f.keyword("pk") == "True"]
         if autos:
             k, f = autos[0]
-            return PrimaryKey(key, f.name, True, k[0], f.span, f"{_last(f.call or '')} primary key")
+            return PrimaryKey(key, f.name, True, k[0], f.span, f"a {_last(f.call or '')} (auto-increment)")
         if orm in self.implicit_pk:
             if flagged:
                 k, f = flagged[0]
                 generated = orm == "tortoise" and self.is_int_column(f)  # IntField(pk=True) is generated
-                return PrimaryKey(key, f.name, generated, k[0], f.span, "integer primary key" if generated else "explicit primary key")
+                return PrimaryKey(key, f.name, generated, k[0], f.span, "an auto-increment integer" if generated else "not sequential")
             if orm == "django" and not self._django_auto():
-                return PrimaryKey(key, "id", False, key[0], None, "implicit id with a non-sequential DEFAULT_AUTO_FIELD")
-            return PrimaryKey(key, self.implicit_pk[orm], True, key[0], None, f"implicit auto-increment `id` that {orm.capitalize()} adds")
+                return PrimaryKey(key, "id", False, key[0], None, "not sequential (DEFAULT_AUTO_FIELD)")
+            return PrimaryKey(key, self.implicit_pk[orm], True, key[0], None, f"the auto-increment `id` {orm.capitalize()} adds")
         if len(flagged) != 1:
             return None  # none declared here, or a composite key: no autoincrement by default
         k, f = flagged[0]
         sequential = self.is_int_column(f) and f.keyword("autoincrement") != "False"
-        return PrimaryKey(key, f.name, sequential, k[0], f.span, "integer primary key" if sequential else "non-integer primary key")
+        return PrimaryKey(key, f.name, sequential, k[0], f.span, "an auto-increment integer" if sequential else "not sequential")
 
     def _django_auto(self) -> bool:
         """False only when the project sets a default auto field that is not an AutoField."""

@@ -26,10 +26,10 @@ def _pk_place(pk: PrimaryKey) -> str:
     return f"model `{model_label(pk.model)}`{at}"
 
 
-def _draft(path: str, span: Span, what: str, token: str, pk: PrimaryKey, severity_ctx: Context) -> Draft:
+def _draft(path: str, span: Span, what: str, token: str, pk: PrimaryKey) -> Draft:
     noun = model_label(pk.model).lower()
     message = (
-        f"{what} exposes `{pk.field}`, the {pk.why} of {_pk_place(pk)}. Sequential ids let a client walk every "
+        f"{what} exposes the primary key of {_pk_place(pk)}, which is {pk.why}. Sequential ids let a client walk every "
         f"{noun} from 1 to N; expose a random public identifier (UUID, hashid) instead of the primary key."
     )
     related = ((pk.path, pk.span, f"primary key of {model_label(pk.model)}"),) if pk.span is not None and pk.path else ()
@@ -138,4 +138,4 @@ def check(ctx: Context) -> Iterator[Draft]:
             if (path, span) in seen:
                 continue
             seen.add((path, span))
-            yield _draft(path, span, what, token, pk, ctx)
+            yield _draft(path, span, what, token, pk)

@@ -390,8 +390,10 @@ class ModelVisitor(FactVisitor):
     def _lookup_call_model(self, node: cst.Call) -> str | None:
         q = self.qualname(node.func)
         position = self.lookup_calls.get(q or "")
-        if position is None and isinstance(node.func, cst.Attribute):
-            position = self.lookup_calls.get(f".{node.func.attr.value}")
+        if position is None and isinstance(node.func, (cst.Attribute, cst.Name)):
+            # `session.get(M, x)`, and project helpers named like them: `get_or_404(M, id=x)`
+            name = node.func.attr.value if isinstance(node.func, cst.Attribute) else node.func.value
+            position = self.lookup_calls.get(f".{name}")
         if position is None:
             return None
         positional = [a.value for a in node.args if a.keyword is None and not a.star]
