@@ -20,6 +20,7 @@ from keylint.baseline import BASELINE_NAME, BaselineError, apply_baseline, load_
 from keylint.catalog import CatalogError, load_catalog
 from keylint.config import Config, ConfigError, cache_dir_default, find_root, load_config
 from keylint.engine import ScanOptions, paths_relative_to, scan
+from keylint.history import HistoryError, scan_history
 from keylint.inventory import KnownKeysError, build_inventory, load_known_keys
 from keylint.inventory import render_json as render_inventory_json
 from keylint.inventory import render_text as render_inventory_text
@@ -61,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--fail-on-error", action="store_true", default=None, help="exit 2 when a file cannot be read or parsed")
     s.add_argument("--baseline", type=Path, help="report only findings not in this baseline file (default: `baseline` in the configuration)")
     s.add_argument("--no-baseline", action="store_true", help="ignore the configured baseline and report every finding")
+    s.add_argument("--history", nargs="?", const="HEAD", metavar="REV-RANGE", help="scan for key material (KL1xx) in every blob the commits of REV-RANGE added (default HEAD: all history); text or json")
 
     b = sub.add_parser("baseline", help=f"record the current findings in a baseline file (default {BASELINE_NAME} in the project root)")
     b.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
@@ -141,9 +143,50 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def _cmd_history(args: argparse.Namespace) -> int:
+    if args.format not in ("text", "json"):
+        print("keylint: --history writes text or json", file=sys.stderr)
+        return EXIT_ERROR
+    root = find_root(args.paths[0].resolve())
+    overrides = {"select": args.select, "ignore": args.ignore}
+    config = load_config(root, args.config, overrides)
+    progress = _progress(sys.stderr.isatty())
+    found = list(scan_history(config, args.history, progress))
+    if progress is not None:
+        sys.stderr.write("\r\033[K")
+    catalog = load_catalog(config.extend_catalogs)
+    names = {r.code: r.name for r in catalog.rules}
+    if args.format == "json":
+        document = {
+            "schema_version": 1,
+            "findings": [
+                {
+                    "commit": h.commit, "path": h.finding.location.path, "line": h.finding.location.span.line,
+                    "column": h.finding.location.span.column, "code": h.finding.code, "name": names.get(h.finding.code, ""),
+                    "severity": h.finding.severity.value, "message": h.finding.message, "snippet": h.finding.snippet,
+                    "fingerprint": h.finding.fingerprint, "key": f"sha256:{h.finding.key}" if h.finding.key else None,
+                }
+                for h in found
+            ],
+        }
+        _write(args.output, json.dumps(document, indent=2) + "\n")
+    else:
+        lines = []
+        for h in found:
+            f, span = h.finding, h.finding.location.span
+            lines.append(f"{h.commit[:12]} {f.location.path}:{span.line}:{span.column}: {f.code} [{f.severity.value}] {names.get(f.code, '')}")
+            lines.append(f"    {f.message}")
+            lines.append(f"    {span.line:>4} | {f.snippet.strip()}")
+        lines.append(f"Found {len(found)} finding{'s' if len(found) != 1 else ''} in history ({args.history}).")
+        _write(args.output, "\n".join(lines) + "\n")
+    return EXIT_FINDINGS if found and not args.exit_zero else EXIT_CLEAN
+
+
 def _cmd_scan(args: argparse.Namespace) -> int:
     if _missing(args.paths):
         return EXIT_ERROR
+    if args.history is not None:
+        return _cmd_history(args)
     config, report = _scan(args)
     catalog = load_catalog(config.extend_catalogs)
     baseline = None if args.no_baseline else args.baseline or (Path(config.baseline) if config.baseline else None)
@@ -279,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "rules":
             return _cmd_rules()
         return _cmd_rule(args.code)
-    except (ConfigError, CatalogError, BaselineError, KnownKeysError) as exc:
+    except (ConfigError, CatalogError, BaselineError, KnownKeysError, HistoryError) as exc:
         print(f"keylint: configuration error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
