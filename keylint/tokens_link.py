@@ -98,6 +98,16 @@ class TokenProject:
             return True
         return options and self.flag(path, call.options, "verify_signature") is False
 
+    def verifying_scopes(self) -> set[tuple[str, str]]:
+        """(path, function) pairs that verify a token: a decode that checks the signature there, or a
+        call to a function of that name that does (peek, then verify in a helper)."""
+        direct = {(path, c.scope) for path, c in self.calls("decode") if not self.signature_off(path, c)}
+        names = {scope.rpartition(".")[2] for _, scope in direct if scope}
+        out = set(direct)
+        for path, tf in self.facts.items():
+            out |= {(path, scope) for scope, callees in tf.callees.items() if callees & names}
+        return out
+
     def rotates(self) -> tuple[bool, str]:
         """Whether keys are meant to rotate: a key set is loaded, or the verifying key is chosen by `kid`."""
         for path, tf in self.facts.items():

@@ -15,7 +15,7 @@ _HEADER_FIELDS = frozenset({"kid", "alg", "typ", "cty", "jku", "x5u", "x5t", "x5
 
 def check(ctx: Context) -> Iterator[Draft]:
     tp = token_project(ctx.project, ctx.catalog)
-    verified = {(path, c.scope) for path, c in tp.calls("decode") if not tp.signature_off(path, c)}
+    verified = tp.verifying_scopes()
     for path, call in tp.calls("decode"):
         if tp.signature_off(path, call) and (path, call.scope) not in verified:
             how = "verify=False" if call.verify is not None and tp.signature_off(path, call, options=False) else 'options={"verify_signature": False}'

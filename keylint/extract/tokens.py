@@ -145,6 +145,7 @@ class TokenFacts:
     evidence: list[Evidence] = field(default_factory=list)
     rotation: list[Span] = field(default_factory=list)  # key-set loaders
     signers: list[tuple[str, Span, tuple[str, ...]]] = field(default_factory=list)  # (api, span, words) of other signers
+    callees: dict[str, set[str]] = field(default_factory=dict)  # function scope -> last names of what it calls
 
 
 def token_facts(py: Any) -> TokenFacts:
@@ -376,6 +377,10 @@ class TokenVisitor(FactVisitor):
     # ---- calls ----
     def visit_Call(self, node: cst.Call) -> None:
         qual = self.qualname(node.func)
+        if self.stack and self.stack[-1][0] == "def":
+            callee = node.func.attr.value if isinstance(node.func, cst.Attribute) else node.func.value if isinstance(node.func, cst.Name) else None
+            if callee is not None:
+                self.out.callees.setdefault(self.scope, set()).add(callee)
         if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
             self._dict_method(node, node.func.value, node.func.attr.value)
         if qual is None:
