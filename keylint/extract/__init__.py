@@ -92,7 +92,7 @@ def _python(facts: FileFacts, text: str, catalog: Catalog) -> None:
         facts.errors.append(FileError(facts.path, "too deeply nested to parse", kind="parse"))
         return
     try:
-        facts.python, findings = extract_python(facts.path, module, catalog)
+        facts.python, findings = extract_python(facts.path, module, text, catalog)
     except RecursionError:
         facts.errors.append(FileError(facts.path, "too deeply nested to analyse", kind="parse"))
         return

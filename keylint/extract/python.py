@@ -1,19 +1,19 @@
 """Python extraction: one LibCST parse and one batched visit per file, producing `PythonFacts`.
 
 Each rule family contributes a `FactVisitor` to `VISITORS`; all of them run in a single traversal
-with only position metadata (no scope analysis: scopes here are the simple lexical chain of classes
-and functions, which is all the families need).
+with no LibCST metadata: positions come from a cheap token pre-pass (`keylint.extract.positions`),
+and scopes are the simple lexical chain of classes and functions, which is all the families need.
 """
 
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
 
 from keylint.catalog import Catalog
 from keylint.extract.facts import FileFinding, PythonFacts
 from keylint.extract.keys import KeyVisitor
 from keylint.extract.models import ModelVisitor
+from keylint.extract.positions import Positions
 from keylint.extract.pyvisit import FactVisitor, ModuleState, _Closer, _Opener
 from keylint.extract.routes import RouteVisitor
 from keylint.extract.tokens import TokenVisitor
@@ -32,11 +32,11 @@ def module_name(path: str) -> tuple[str, bool]:
     return ".".join(parts), is_package
 
 
-def extract_python(path: str, module: cst.Module, catalog: Catalog) -> tuple[PythonFacts, list[FileFinding]]:
+def extract_python(path: str, module: cst.Module, source: str, catalog: Catalog) -> tuple[PythonFacts, list[FileFinding]]:
     name, is_package = module_name(path)
     facts = PythonFacts(module=name, is_package=is_package)
     findings: list[FileFinding] = []
-    state = ModuleState(facts, catalog, findings)
+    state = ModuleState(facts, catalog, findings, Positions(module, source))
     visitors = [_Opener(state), *(cls(state) for cls in VISITORS), _Closer(state)]
-    MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(visitors)
+    cst.visit_batched(module, visitors)
     return facts, findings

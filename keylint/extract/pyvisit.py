@@ -1,17 +1,17 @@
 """What every Python fact visitor shares: positions, the lexical scope chain and import resolution.
 
-All visitors of a module run in ONE LibCST traversal (`MetadataWrapper.visit_batched`), with only
-`PositionProvider` metadata. `_Opener` runs first and `_Closer` last, so every family visitor sees
+All visitors of a module run in ONE LibCST traversal (`libcst.visit_batched`), with no LibCST
+metadata: positions come from `keylint.extract.positions`, a cheap token pre-pass. `_Opener` runs first and `_Closer` last, so every family visitor sees
 the scope stack and the import table already updated for the node it is visiting.
 """
 
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
 from keylint.catalog import Catalog
 from keylint.extract.facts import FileFinding, PythonFacts
+from keylint.extract.positions import Positions
 from keylint.model import Span
 
 
@@ -63,8 +63,9 @@ def argument(call: cst.Call, position: int | None, keyword: str | None) -> cst.B
 class ModuleState:
     """Shared by the visitors of one module: its facts, the catalog, and the lexical stack."""
 
-    def __init__(self, facts: PythonFacts, catalog: Catalog, findings: list[FileFinding]) -> None:
+    def __init__(self, facts: PythonFacts, catalog: Catalog, findings: list[FileFinding], positions: Positions) -> None:
         self.facts = facts
+        self.positions = positions
         self.catalog = catalog
         self.findings = findings
         # ("class" | "def", name, first parameter name for functions)
@@ -72,7 +73,6 @@ class ModuleState:
 
 
 class FactVisitor(cst.BatchableCSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
 
     def __init__(self, state: ModuleState) -> None:
         super().__init__()
@@ -81,8 +81,8 @@ class FactVisitor(cst.BatchableCSTVisitor):
         self.catalog = state.catalog
 
     def span(self, node: cst.CSTNode) -> Span:
-        r = self.get_metadata(PositionProvider, node)
-        return Span(r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)
+        """1-based lines and columns, end column exclusive (see keylint.extract.positions)."""
+        return self.state.positions.span(node)
 
     @property
     def stack(self) -> list[tuple[str, str, str | None]]:

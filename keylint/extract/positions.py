@@ -1,0 +1,206 @@
+"""Source positions for LibCST nodes without LibCST's PositionProvider.
+
+PositionProvider regenerates the whole module while tracking every node, which costs about as much
+as parsing it. Facts need positions for few nodes, so instead one cheap pre-pass walks the tokens
+that carry text (names, numbers, strings, f-string text, comments) in source order and finds each
+in the source from a moving cursor. An expression's code is verbatim in the source, so its span is
+its code placed around its first text token; a block statement starts at its line's indentation. Nodes without any text token
+(`{}`, `pass`) fall back to PositionProvider for that module, computed once and only if needed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from keylint.model import Span
+
+_WORDS = (cst.Name, cst.Integer, cst.Float, cst.Imaginary)  # matched on word boundaries
+_TEXTS = (cst.SimpleString, cst.Comment, cst.FormattedStringText)  # matched exactly
+_LEAVES = _WORDS + _TEXTS
+_SKIP = (cst.EmptyLine, cst.TrailingWhitespace, cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.Newline)
+_BLOCKS = (cst.BaseCompoundStatement, cst.SimpleStatementLine, cst.Decorator)
+_DEFINITIONS = (cst.FunctionDef, cst.ClassDef)
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+
+
+def _is_word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+def _find(code: str, leaf: cst.CSTNode, last: bool) -> int:
+    """Where a text token stands in a node's code: its first (or last) occurrence as a token."""
+    text = leaf.value  # type: ignore[attr-defined]
+    word = isinstance(leaf, _WORDS)
+    k = code.rfind(text) if last else code.find(text)
+    while k >= 0 and word and ((k > 0 and _is_word_char(code[k - 1])) or (k + len(text) < len(code) and _is_word_char(code[k + len(text)]))):
+        k = code.rfind(text, 0, k) if last else code.find(text, k + 1)
+    return k
+
+
+class _Cursor(cst.BatchableCSTVisitor):
+    """Records the source offset of every text-carrying token, in source order."""
+
+    def __init__(self, positions: Positions) -> None:
+        super().__init__()
+        self.p = positions
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.p.find(node, node.value, word=True)
+
+    visit_Integer = visit_Float = visit_Imaginary = visit_Name  # type: ignore[assignment]
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self.p.find(node, node.value, word=False)
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        self.p.find(node, node.value, word=False)
+
+    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
+        self.p.find(node, node.value, word=False)
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self.p.skip(node.start)
+
+    def leave_FormattedString(self, original_node: cst.FormattedString) -> None:
+        self.p.skip(original_node.end)
+
+    def leave_FormattedStringExpression(self, original_node: cst.FormattedStringExpression) -> None:
+        if original_node.conversion:  # `!r` must not be taken for a later name `r`
+            self.p.skip("!" + original_node.conversion)
+
+
+class Positions:
+    def __init__(self, module: cst.Module, source: str) -> None:
+        self.module = module
+        self.source = source
+        self.cursor = 0
+        self.offsets: dict[int, int] = {}  # id(token node) -> start offset
+        self.line_starts = [0] + [m.end() for m in _NEWLINES.finditer(source)]
+        self._fallback: dict[cst.CSTNode, object] | None = None
+        cst.visit_batched(module, [_Cursor(self)])
+
+    # ---- the pre-pass ----
+    def find(self, node: cst.CSTNode, text: str, word: bool) -> None:
+        src, i = self.source, self.source.find(text, self.cursor)
+        if word:
+            while i >= 0 and ((i > 0 and _is_word_char(src[i - 1])) or (i + len(text) < len(src) and _is_word_char(src[i + len(text)]))):
+                i = src.find(text, i + 1)
+        if i < 0:
+            return  # not found (should not happen): the node falls back to PositionProvider
+        self.offsets[id(node)] = i
+        self.cursor = i + len(text)
+
+    def skip(self, text: str) -> None:
+        i = self.source.find(text, self.cursor)
+        if i >= 0:
+            self.cursor = i + len(text)
+
+    # ---- spans ----
+    def _line_col(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.line_starts, offset)
+        return line, offset - self.line_starts[line - 1] + 1
+
+    def _edge(self, node: cst.CSTNode, last: bool) -> list[cst.CSTNode] | None:
+        """The chain of nodes from `node` down to its first (or last) text token."""
+        if isinstance(node, _LEAVES):
+            return [node] if id(node) in self.offsets else None
+        children = node.children
+        for child in reversed(children) if last else children:
+            if isinstance(child, _SKIP):
+                continue
+            chain = self._edge(child, last)
+            if chain is not None:
+                return [node, *chain]
+        return None
+
+    def span(self, node: cst.CSTNode) -> Span:
+        if isinstance(node, _BLOCKS):
+            # `def`, `class`, `@`, `if`, ... open their line; the block ends where its last
+            # expression or small statement ends (block code is re-indented, so not measured whole)
+            head = self._edge(node.name if isinstance(node, _DEFINITIONS) else node, last=False)
+            tail = self._edge(node, last=True)
+            inner = next((n for n in tail or () if not isinstance(n, (*_BLOCKS, cst.IndentedBlock, cst.BaseSuite))), None)
+            end = self._exact(inner) if inner is not None else None
+            if head is None or end is None:
+                return self._provider_span(node)
+            return self._span(self._indent_end(self.offsets[id(head[-1])]), end[1])
+        exact = self._exact(node)
+        return self._provider_span(node) if exact is None else self._span(*exact)
+
+    def _exact(self, node: cst.CSTNode) -> tuple[int, int] | None:
+        """(start, end) offsets of an expression or small statement.
+
+        The node's code is verbatim in the source except that lines after the first lose the
+        enclosing block's indentation. So the start is found from the first text token and the
+        code before it, the end from the last text token and the code after it, each counted on
+        its own line of the source."""
+        head, tail = self._edge(node, last=False), self._edge(node, last=True)
+        if head is None or tail is None:
+            return None
+        if isinstance(node, cst.Annotation):  # its code depends on its parent (`:` or `->`)
+            node = node.annotation
+        # an element's own separator and the whitespace (and comments) after it are not part of it
+        trailing = {f: cst.MaybeSentinel.DEFAULT for f in ("comma", "semicolon") if isinstance(getattr(node, f, None), cst.CSTNode)}
+        trailing.update({f: cst.SimpleWhitespace("") for f in ("whitespace_after_arg", "whitespace_after_param") if hasattr(node, f)})
+        try:
+            code = self.module.code_for_node(node.with_changes(**trailing) if trailing else node).rstrip()
+        except cst.CSTCodegenError:  # other context-dependent nodes: measured the slow, exact way
+            return None
+        for _ in getattr(node, "lpar", ()) or ():  # like LibCST, a node's span excludes its own parentheses
+            code = code[1:].lstrip() if code.startswith("(") else code
+        for _ in getattr(node, "rpar", ()) or ():
+            code = code[:-1].rstrip() if code.endswith(")") else code
+        k = _find(code, head[-1], last=False)
+        j = _find(code, tail[-1], last=True)
+        if k < 0 or j < 0:
+            return None
+        head_offset = self.offsets[id(head[-1])]
+        tail_end = self.offsets[id(tail[-1])] + len(tail[-1].value)  # type: ignore[attr-defined]
+        prefix, suffix = code[:k], code[j + len(tail[-1].value) :]  # type: ignore[attr-defined]
+        prefix_lines = _NEWLINES.split(prefix)
+        if len(prefix_lines) == 1:
+            start = head_offset - k
+        else:  # the code's first line ends the source line that many lines above the first token
+            line = bisect.bisect_right(self.line_starts, head_offset) - (len(prefix_lines) - 1)
+            start = self._line_end(line) - len(prefix_lines[0])
+        suffix_lines = _NEWLINES.split(suffix)
+        if len(suffix_lines) == 1:
+            end = tail_end + len(suffix)
+        else:  # the code's last line, re-indented, is the source line that many lines below
+            line = bisect.bisect_right(self.line_starts, tail_end) + len(suffix_lines) - 1
+            i = self.line_starts[min(line, len(self.line_starts)) - 1]
+            while i < len(self.source) and self.source[i] in " \t\f":
+                i += 1
+            end = i + len(suffix_lines[-1].lstrip())
+        return start, end
+
+    def _line_end(self, line: int) -> int:
+        """Offset just past the last character of 1-based `line`, before its line break."""
+        end = self.line_starts[line] if line < len(self.line_starts) else len(self.source)
+        while end > self.line_starts[line - 1] and self.source[end - 1] in "\r\n":
+            end -= 1
+        return end
+
+    def _span(self, start: int, end: int) -> Span:
+        line, col = self._line_col(start)
+        end_line, end_col = self._line_col(end)
+        return Span(line, col, end_line, end_col)
+
+    def _indent_end(self, offset: int) -> int:
+        line_start = self.line_starts[bisect.bisect_right(self.line_starts, offset) - 1]
+        i = line_start
+        while i < offset and self.source[i] in " \t\f":
+            i += 1
+        return i
+
+    def _provider_span(self, node: cst.CSTNode) -> Span:
+        if self._fallback is None:
+            self._fallback = dict(MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider))
+        r = self._fallback.get(node)
+        if r is None:
+            return Span(1, 1, 1, 1)
+        return Span(r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)  # type: ignore[attr-defined]

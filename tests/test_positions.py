@@ -1,0 +1,68 @@
+"""keylint's cheap positions agree with LibCST's PositionProvider on real and tricky code."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from conftest import FIXTURES
+from keylint.extract.positions import Positions
+
+# Node kinds facts are recorded on; Param and block statements are compared by line only (keylint's
+# Param span includes its default, and a block ends at its last text token).
+EXACT = (cst.Call, cst.Assign, cst.AnnAssign, cst.Dict, cst.DictElement, cst.Arg, cst.SimpleString, cst.ConcatenatedString,
+         cst.FormattedString, cst.Name, cst.Attribute, cst.Subscript, cst.Return, cst.List, cst.Tuple, cst.BinaryOperation, cst.Decorator)
+LINES = (cst.Param, cst.FunctionDef, cst.ClassDef, cst.Annotation)
+
+TRICKY = '''\
+import jwt  # jwt, "key" and name in a comment
+x = f"{name!r} {x}" + 'r'
+r = (
+    jwt.encode(
+        {"sub": "1"},  # key
+        "k",
+    )
+)
+def f(a: int = 1, *, key: "str" = "k") -> dict:
+    if a:
+        return {
+            "a": [1, 2,
+                  3],
+        }
+    return ((a))
+@decorator(
+    arg="x",
+)
+class C(Base):
+    value: int = (1 +
+                  2)
+'''
+
+
+def _compare(source: str) -> list[str]:
+    module = cst.parse_module(source)
+    ours = Positions(module, source)
+    problems = []
+    for node, r in MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider).items():
+        if not isinstance(node, EXACT + LINES):
+            continue
+        want = (r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)
+        s = ours.span(node)
+        got = (s.line, s.column, s.end_line, s.end_column)
+        if (got != want) if isinstance(node, EXACT) else (got[0] != want[0]):
+            problems.append(f"{type(node).__name__}: want {want}, got {got}")
+    return problems
+
+
+def test_tricky_source() -> None:
+    assert _compare(TRICKY) == []
+
+
+def test_crlf_source() -> None:
+    assert _compare(TRICKY.replace("\n", "\r\n")) == []
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.rglob("*.py")), ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_fixture_files(path) -> None:
+    assert _compare(path.read_text(encoding="utf-8")) == []
