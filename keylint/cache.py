@@ -1,7 +1,7 @@
 """Content-addressed cache of per-file facts, so unchanged files are never parsed twice.
 
 One SQLite file under the cache directory (owner-only permissions). An entry is keyed by the file's
-path and content hash, keylint's version and the catalog digest; it holds pickled `FileFacts`,
+path and content hash, keylint's version, a digest of keylint's source and the catalog digest; it holds pickled `FileFacts`,
 which by construction contain no secret values. An entry that fails to load is dropped and rebuilt.
 """
 
@@ -16,13 +16,26 @@ from pathlib import Path
 from keylint import __version__
 from keylint.extract.facts import FileFacts
 
-FACTS_FORMAT = 2  # bump when the shape of the cached facts changes, so old entries are not loaded
+
+
+def _code_digest() -> str:
+    """A digest of keylint's own source: any change to how facts are extracted or shaped makes a
+    new cache key, so stale entries are never loaded (no format number to remember to bump)."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+CODE_DIGEST = _code_digest()
 _SCHEMA = "CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, data BLOB NOT NULL)"
 
 
 class FactCache:
     def __init__(self, directory: Path, catalog_digest: str) -> None:
-        self.salt = f"{__version__}\0{FACTS_FORMAT}\0{catalog_digest}\0"
+        self.salt = f"{__version__}\0{CODE_DIGEST}\0{catalog_digest}\0"
         self.db: sqlite3.Connection | None = None
         self.pending: list[tuple[str, bytes]] = []
         try:

@@ -71,8 +71,8 @@ def is_example_file(path: str) -> bool:
 def _clean(raw: str) -> tuple[str, int] | None:
     """The value without quotes, trailing commas and inline comments, and its offset in `raw`."""
     raw = raw.rstrip(",").rstrip()
-    if not raw or raw[0] in "[{":
-        return None  # an inline list or table, not a scalar secret
+    if not raw or raw[0] in "[{#":
+        return None  # an inline list or table, or only a comment (`key:  # note`): no scalar secret
     if raw[0] in "\"'":
         end = raw.find(raw[0], 1)
         if end < 0:
