@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from keylint.catalog import Catalog, split_words
 from keylint.extract.routes import (
@@ -38,6 +38,7 @@ from keylint.link import Project
 from keylint.model import Span
 
 Node = tuple[str, str]  # (file, container name within it)
+T = TypeVar("T")
 Where = tuple[str, Span, str]  # (file, span, what happens there)
 
 _MAX_CALL_DEPTH = 6
@@ -47,6 +48,7 @@ _VIEWSET_ACTIONS = {"create": "POST", "list": "GET", "retrieve": "GET", "update"
 _DETAIL_ACTIONS = frozenset({"retrieve", "update", "partial_update", "destroy"})
 _ROLE_WORDS = frozenset({"admin", "superuser", "staff", "role", "roles", "permission", "permissions", "scope", "scopes", "owner"})
 _AUTH_WORDS = frozenset({"auth", "authenticated", "authenticate", "token", "jwt", "login", "current", "verify", "verified", "session", "bearer", "apikey", "principal"})
+_CONSTRUCTION = frozenset({"__init__", "__call__", "is_valid", "save", "create", "update", "to_representation", "get_token"})
 _SERIALIZER_ENTRY = ("validate", "create", "update", "save", "to_representation", "get_token")
 
 
@@ -118,6 +120,7 @@ class RouteProject:
     def __init__(self, project: Project, catalog: Catalog) -> None:
         self.project = project
         self.rc = route_catalog(catalog)
+        self._container_names: dict[str, set[str]] = {}
         self.facts: dict[str, RouteFacts] = {
             path: py.families["routes"] for path, py in project.python.items() if "routes" in py.families
         }
@@ -149,62 +152,56 @@ class RouteProject:
         self._analyses: dict[tuple[str, str], Analysis] = {}
 
     # ---- names across modules ----
-    def _local_containers(self, path: str) -> set[str]:
+    def _containers(self, path: str) -> set[str]:
         """Route containers defined in this module: router objects, and lists of routes
         (`urlpatterns`, an inline `<list@L:C>`); dotted names point elsewhere."""
+        cached = self._container_names.get(path)
+        if cached is not None:
+            return cached
         rf = self.facts[path]
         names = set(rf.objects)
         names |= {r.owner for r in rf.routes if r.owner}
         names |= {m.parent for m in rf.mounts if m.parent}
         names |= {m.child for m in rf.mounts}
-        return {n for n in names if n in rf.objects or n.startswith("<list@") or "." not in n}
+        found = {n for n in names if n in rf.objects or n.startswith("<list@") or ("." not in n and n not in self.project.python[path].imports)}
+        self._container_names[path] = found
+        return found
 
-    def container(self, path: str, name: str | None, depth: int = 0) -> Node | None:
-        if name is None or depth > _MAX_CHAIN or path not in self.facts:
+    def container(self, path: str, name: str | None) -> Node | None:
+        """The (file, name) of the router, app, blueprint or route list `name` refers to in `path`."""
+        if name is None:
             return None
+        return self.follow(path, name, lambda p, n: (p, n) if n in self._containers(p) else None)
+
+    def follow(self, path: str, name: str, here: Callable[[str, str], T | None], depth: int = 0) -> T | None:
+        """Find `name` as written in `path`: defined there (`here`), or through its imports,
+        re-exports and star imports, across modules (bounded)."""
+        if depth > _MAX_CHAIN or path not in self.facts:
+            return None
+        found = here(path, name)
+        if found is not None:
+            return found
         py = self.project.python[path]
-        if name in self._local_containers(path) and name not in py.imports:
-            return (path, name)
         head, _, rest = name.partition(".")
         if head in py.imports and py.imports[head] != name:
-            return self.container(path, py.imports[head] + (f".{rest}" if rest else ""), depth + 1)
+            return self.follow(path, py.imports[head] + (f".{rest}" if rest else ""), here, depth + 1)
+        if "." not in name:
+            for source in py.star_imports:
+                found = self.follow(path, f"{source}.{name}", here, depth + 1)
+                if found is not None:
+                    return found
+            return None
         for target, parts in self.project._split_module(name):
-            if target not in self.facts:
-                continue
-            inner = ".".join(parts) or "urlpatterns"
-            return self.container(target, inner, depth + 1) or (target, inner)
+            if target in self.facts and parts:
+                return self.follow(target, ".".join(parts), here, depth + 1)
         return None
 
-    def function(self, path: str, name: str, depth: int = 0) -> tuple[str, FunctionInfo] | None:
+    def function(self, path: str, name: str) -> tuple[str, FunctionInfo] | None:
         """A project function by the qualname written in `path` (local, imported, re-exported)."""
-        if depth > _MAX_CHAIN or path not in self.facts:
-            return None
-        rf = self.facts[path]
-        if name in rf.functions:
-            return path, rf.functions[name]
-        py = self.project.python[path]
-        head, _, rest = name.partition(".")
-        if head in py.imports and py.imports[head] != name:
-            return self.function(path, py.imports[head] + (f".{rest}" if rest else ""), depth + 1)
-        for target, parts in self.project._split_module(name):
-            if target in self.facts and parts:
-                return self.function(target, ".".join(parts), depth + 1)
-        return None
+        return self.follow(path, name, lambda p, n: (p, self.facts[p].functions[n]) if n in self.facts[p].functions else None)
 
-    def klass(self, path: str, name: str, depth: int = 0) -> tuple[str, ClassInfo] | None:
-        if depth > _MAX_CHAIN or path not in self.facts:
-            return None
-        rf = self.facts[path]
-        if name in rf.classes:
-            return path, rf.classes[name]
-        py = self.project.python[path]
-        head, _, rest = name.partition(".")
-        if head in py.imports and py.imports[head] != name:
-            return self.klass(path, py.imports[head] + (f".{rest}" if rest else ""), depth + 1)
-        for target, parts in self.project._split_module(name):
-            if target in self.facts and parts:
-                return self.klass(target, ".".join(parts), depth + 1)
-        return None
+    def klass(self, path: str, name: str) -> tuple[str, ClassInfo] | None:
+        return self.follow(path, name, lambda p, n: (p, self.facts[p].classes[n]) if n in self.facts[p].classes else None)
 
     def class_chain(self, path: str, cls: ClassInfo, depth: int = 0) -> Iterator[tuple[str, ClassInfo]]:
         """The class and its project base classes, nearest first."""
@@ -380,9 +377,17 @@ class RouteProject:
         infos = [i for q, i in rf.functions.items() if q == qual or (nested and q.startswith(qual + "."))]
         reads = rejects = role = False
         for info in infos:
-            reads = reads or bool(info.auth_markers or info.checks)
+            # reading `current_user.is_authenticated` is not enough: `if user.is_authenticated: redirect(home)`
+            # on a login page turns signed-in users away; a guard turns anonymous ones away
+            markers = [m for m in info.auth_markers if m not in ("is_authenticated", "current_user", "get_jwt_identity")]
+            reads = reads or bool(markers or info.checks or info.requires_login)
             rejects = rejects or info.rejects
             role = role or bool(info.roles)
+            for d in info.decorators:  # `@api.before_request` + `@auth.login_required`
+                a = self.decorator_access(path, d.name, d.keywords, d.args) if d.name != qual else None
+                if a is not None and a.state != "public":
+                    reads = rejects = True
+                    role = role or a.state == "role"
             for p in info.params:
                 d = self.param_dependency(path, p)
                 if d is not None:
@@ -422,7 +427,11 @@ class RouteProject:
             return "authenticated"
         found = self.function(path, dep)
         if found is not None:
-            return self.guard(found[0], found[1].qualname, depth=depth + 1)
+            verdict = self.guard(found[0], found[1].qualname, nested=True, depth=depth + 1)
+            if verdict is None:  # a factory: `Depends(get_current_user_authorizer())` returns the dependency
+                for returned in found[1].returns:
+                    verdict = verdict or self.dependency_access(found[0], returned, depth + 1)
+            return verdict
         cls = self.klass(path, dep)
         if cls is not None:
             call = self.method(cls[0], cls[1], "__call__")
@@ -434,19 +443,9 @@ class RouteProject:
             return "role" if words & _ROLE_WORDS else "authenticated"  # a library's current-user dependency
         return None
 
-    def _scheme(self, path: str, name: str, depth: int = 0) -> bool:
-        if depth > _MAX_CHAIN or path not in self.facts:
-            return False
-        if name in self.facts[path].scheme_objects:
-            return True
-        py = self.project.python[path]
-        head, _, rest = name.partition(".")
-        if head in py.imports and py.imports[head] != name:
-            return self._scheme(path, py.imports[head] + (f".{rest}" if rest else ""), depth + 1)
-        for target, parts in self.project._split_module(name):
-            if target in self.facts and len(parts) == 1:
-                return self._scheme(target, parts[0], depth + 1)
-        return False
+    def _scheme(self, path: str, name: str) -> bool:
+        """`name` is an instance of a FastAPI security scheme (`OAuth2PasswordBearer(...)`)."""
+        return self.follow(path, name, lambda p, n: True if n in self.facts[p].scheme_objects else None) is not None
 
     def _access(self, path: str, route: Route, framework: str, entries: list[Entry], class_ref: tuple[str, ClassInfo] | None,
                 deps: list[str], nodes: list[Node]) -> Access:
@@ -513,8 +512,8 @@ class RouteProject:
                     verdict = self.dependency_access(d[0], d[1])
                     if verdict is not None:
                         found.append(Access(verdict, f"dependency {d[1].rpartition('.')[2]}"))
-            if info.auth_markers and info.rejects and not info.checks:
-                found.append(Access("role" if info.roles else "authenticated", f"checks {info.auth_markers[0]} itself"))
+            if info.requires_login and info.rejects:
+                found.append(Access("role" if info.roles else "authenticated", "the handler turns anonymous callers away itself"))
         if framework == "django" and self.login_middleware and not drf:
             found.append(Access("authenticated", "LoginRequiredMiddleware"))
         # explicit public markers (AllowAny) lose to any real protection found elsewhere
@@ -580,10 +579,17 @@ class RouteProject:
         for s in sources:
             if s.startswith("param:"):
                 out |= env.get(s[6:], frozenset())
+            elif s.startswith("obj:"):
+                cls = self.klass(path, s[4:])
+                bases = [s[4:], *(self.all_bases(cls[0], cls[1]) if cls is not None else ())]
+                if any(b.rpartition(".")[2].endswith("Form") for b in bases):
+                    out.add("request")  # a FlaskForm / Django form is filled from the request
             elif s.startswith("call:"):
                 found = self.function(path, s[5:])
                 if found is not None and depth < _MAX_CALL_DEPTH and self._verifies(found[0], found[1], depth + 1, set()):
                     out.add("credential")  # what a verifying helper returns is a verified identity
+                elif found is not None and "new" in found[1].return_sources:
+                    out.add("new")  # a helper that creates and saves the account it returns
             else:
                 out.add(s)
         return frozenset(out)
@@ -611,12 +617,17 @@ class RouteProject:
         if found is not None:
             return [(found[0], found[1], self._offset(found[1], bound=False))]
         cls = self.klass(path, name)
-        if cls is not None:  # a project class: its constructor and validators run
+        if cls is not None:  # a project class: its constructor, validators and form cleaners run
             out = []
-            for method in ("__init__", "validate", "is_valid", "__call__", *(m for m in _SERIALIZER_ENTRY if m != "validate")):
-                m = self.method(cls[0], cls[1], method)
-                if m is not None:
-                    out.append((m[0], m[1], 1))
+            names: set[str] = set()
+            for p, c in self.class_chain(cls[0], cls[1]):
+                for qual, f in sorted(self.facts[p].functions.items()):
+                    method = qual.rpartition(".")[2]
+                    if f.cls != c.qualname or method in names:
+                        continue
+                    if method in _CONSTRUCTION or method.startswith(("clean", "validate")):
+                        names.add(method)
+                        out.append((p, f, 1))
             return out
         method = name.rpartition(".")[2]
         candidates = self.methods_by_name.get(method, [])

@@ -28,11 +28,18 @@ def minting_entries(ctx: Context) -> Iterator[tuple[RouteProject, LinkedRoute, E
                 yield rp, route, entry, analysis
 
 
+# For generic signers (itsdangerous, Django signing), the signed value must name an account to be a
+# login token: they sign invitations, unsubscribe links and OAuth state far more often.
+ACCOUNT_WORDS = frozenset({"user", "uid", "username", "email", "account", "identity", "sub", "login", "member", "customer", "profile", "owner"})
+
+
 def subject_kind(flow: MintFlow) -> str | None:
     """"request" (the caller names it), "fixed" (a constant or the first record), or None (the
-    caller's own new account, an authenticated identity, or unknown)."""
+    caller's own new account, an authenticated identity, unknown, or not an account at all)."""
     s = flow.subject
     if "new" in s or "credential" in s:
+        return None
+    if flow.mint.kind == "signed" and not set(split_words(flow.subject_text)) & ACCOUNT_WORDS:
         return None
     if "request" in s:
         return "request"

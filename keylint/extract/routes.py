@@ -21,7 +21,7 @@ Sources say where a value comes from, as strings: "request" (what the caller sen
 (a parameter, classified by the linker), "credential" (an identity established by verifying a
 credential), "const" (a literal or ALL_CAPS constant), "new" (an object made here: a sign-up's new
 account), "db" (a record fetched with no caller input: the first user), "call:<qualname>" (what a
-project function returns).
+project function returns), "obj:<qualname>" (an instance of that class: a form reads the request).
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ _CREDENTIAL_WORDS = frozenset(
     {"password", "passwd", "pwd", "pw", "passphrase", "passcode", "secret", "otp", "totp", "hotp", "pin", "apikey",
      "token", "signature", "hmac", "credential", "credentials", "hash"}
 )
+# What a caller proves who they are with (a narrower set: passing a *token* somewhere proves nothing).
+_SECRET_WORDS = frozenset({"password", "passwd", "pwd", "pw", "passphrase", "passcode", "otp", "totp", "hotp", "pin", "secret"})
 # Calls that turn a password into a hash for storing it: passing one a password checks nothing.
 _HASHING_WORDS = frozenset({"hash", "hashed", "make", "set", "generate", "encrypt", "create", "new", "reset", "change", "update", "register", "signup"})
 _VERIFYING_WORDS = frozenset({"verify", "check", "authenticate", "auth", "login", "validate", "compare", "match", "confirm"})
@@ -63,6 +65,7 @@ _ROLE_ATTRS = frozenset(
 )
 _REJECT_CALLS = frozenset({"abort", "redirect", "redirect_to_login", "HTTPException", "PermissionDenied", "HTTPUnauthorized", "HTTPForbidden", "Unauthorized", "Forbidden"})
 _DELIVERY_WORDS = frozenset({"send", "mail", "email", "notify", "deliver", "sms", "enqueue", "delay"})
+_SAVE_WORDS = frozenset({"add", "save", "persist", "insert", "merge", "create", "register"})
 _NEW_OBJECT_CALLS = frozenset({"create", "create_user", "create_superuser", "register", "signup", "sign_up", "add_user", "save_new_user", "register_user"})
 _QUERY_METHODS = frozenset({"first", "one", "get", "last", "filter", "filter_by", "all", "scalar", "earliest", "latest", "one_or_none", "scalars"})
 _REQUEST_NAMES = frozenset({"request", "req"})
@@ -210,6 +213,9 @@ class FunctionInfo:
     roles: list[str] = field(default_factory=list)
     compares: list[tuple[Sources, ...]] = field(default_factory=list)
     rejects: bool = False
+    returns: list[str] = field(default_factory=list)  # qualnames of functions/names it returns (dependency factories)
+    return_sources: Sources = NONE  # where what it returns comes from ("new": an account it created)
+    requires_login: bool = False  # tests `not user.is_authenticated` / `user.is_anonymous` (to turn anonymous callers away)
 
 
 @dataclass(slots=True)
@@ -345,6 +351,7 @@ class _Function:
         self.dicts: dict[str, Sources | None] = {}  # dict-valued locals: sources of subject keys (None: no subject key)
         self.dict_text: dict[str, str] = {}  # dict-valued locals: the source text of their subject
         self.receivers: dict[str, str] = {}  # local name -> itsdangerous/signing class it is an instance of
+        self.saved: set[str] = set()  # locals stored by `db.add(x)`, `x.save()`, `save_changes(x)`
         self.results: dict[str, list[int]] = {}  # local name -> the mint (i) or call (-(i+1)) whose result it holds
 
 
@@ -501,13 +508,17 @@ class RouteVisitor(FactVisitor):
         args: set[str] = set()
         for a in node.args:
             args |= self.sources(a.value)
-        if last in _NEW_OBJECT_CALLS or (last[:1].isupper() and q is not None and q not in self.rc.receivers and not q.startswith(("dict", "str", "int"))):
-            return frozenset(args | {"new"})
+        if last in _NEW_OBJECT_CALLS:
+            return frozenset(args | {"new"})  # User.objects.create(...), create_user(...): a sign-up's account
+        if isinstance(node.func, cst.Attribute) and _words(last) & _SAVE_WORDS and isinstance(node.func.value, cst.Call):
+            if _last(self.qualname(node.func.value.func) or "")[:1].isupper():
+                return frozenset(args | self.sources(node.func.value) | {"new"})  # User(...).save()
         if isinstance(node.func, cst.Attribute):
             base = self.sources(node.func.value)
             out = frozenset(args | base)
-            if not out - CONST and last in _QUERY_METHODS and _root_is_class(node.func.value):
-                return frozenset(out | {"db"})  # User.query.first(): one fixed record
+            literal_args = all(self.sources(a.value) and self.sources(a.value) <= CONST for a in node.args)
+            if not out - CONST and literal_args and last in _QUERY_METHODS and _root_is_class(node.func.value):
+                return frozenset(out | {"db"})  # User.query.first(), User.objects.get(username="admin"): one fixed record
             if q is not None and isinstance(_root(node.func.value), cst.Name) and self._is_module_ref(node.func.value):
                 return frozenset(out | {f"call:{q}"})
             return out
@@ -622,7 +633,24 @@ class RouteVisitor(FactVisitor):
             self.route_decorator(d, dec, qual, "function")
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.funcs.pop()
+        fn = self.funcs.pop()
+        info = fn.info
+
+        def settle(sources: Sources) -> Sources:
+            if not any(s.startswith("ctor:") for s in sources):
+                return sources
+            out = {s for s in sources if not s.startswith("ctor:")}
+            if any(s[5:] in fn.saved for s in sources if s.startswith("ctor:")):
+                out.add("new")
+            return frozenset(out)
+
+        info.mints = [Mint(m.minter, m.kind, m.span, settle(m.subject), m.subject_text, m.delivered) for m in info.mints]
+        info.calls = [
+            CallSite(c.callee, c.span, tuple(Arg(a.position, a.keyword, settle(a.sources), a.text) for a in c.args), c.self_call, c.delivered)
+            for c in info.calls
+        ]
+        info.compares = [tuple(settle(o) for o in operands) for operands in info.compares]
+        info.return_sources = settle(info.return_sources)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         qual = self.scope
@@ -900,9 +928,14 @@ class RouteVisitor(FactVisitor):
                 fn.dict_text[name] = _subject_text(value)
             elif name in fn.dicts:
                 del fn.dicts[name]
+            self.pending_result = name  # calls in `value` (a mint, a helper) feed this local
+            fn.results[name] = []  # a new value: what it held before is not what a later send() sends
             inner = value.expression if isinstance(value, cst.Await) else value
             if isinstance(inner, cst.Call):
-                self.pending_result = name
+                cls = self.qualname(inner.func) or ""
+                if _last(cls)[:1].isupper():
+                    # a new object: an account if it gets saved (see leave_FunctionDef); a form reads the request
+                    fn.vars[name] |= {f"ctor:{name}", f"obj:{cls}"}
         elif isinstance(target, (cst.Tuple, cst.List)):
             for el in target.elements:
                 self.local_assign(el.value, value)
@@ -922,6 +955,17 @@ class RouteVisitor(FactVisitor):
         if node.asname is not None:
             self.local_assign(node.asname.name, node.item)
 
+    def visit_Return(self, node: cst.Return) -> None:
+        fn = self.fn
+        if fn is None or node.value is None:
+            return
+        fn.info.return_sources = fn.info.return_sources | self.sources(node.value)
+        values = [node.value.body, node.value.orelse] if isinstance(node.value, cst.IfExp) else [node.value]
+        for v in values:
+            q = self.qualname(v) if isinstance(v, (cst.Name, cst.Attribute)) else None
+            if q is not None and q not in fn.vars and q not in fn.params:
+                fn.info.returns.append(q)
+
     def visit_Raise(self, node: cst.Raise) -> None:
         if self.fn is not None:
             self.fn.info.rejects = True
@@ -936,6 +980,12 @@ class RouteVisitor(FactVisitor):
             if isinstance(s, str) and s.lower() in ("authorization", "http_authorization", "x-api-key"):
                 self.fn.info.auth_markers.append(f"reads the {s} header")
 
+    def visit_UnaryOperation(self, node: cst.UnaryOperation) -> None:
+        # `if not request.user.is_authenticated: return redirect(...)`: the handler turns away anonymous callers
+        if self.fn is not None and isinstance(node.operator, cst.Not) and isinstance(node.expression, cst.Attribute):
+            if node.expression.attr.value == "is_authenticated":
+                self.fn.info.requires_login = True
+
     def visit_Attribute(self, node: cst.Attribute) -> None:
         fn = self.fn
         if fn is None:
@@ -943,6 +993,8 @@ class RouteVisitor(FactVisitor):
         attr = node.attr.value
         if attr in _AUTH_STATE:
             fn.info.auth_markers.append(attr)
+        if attr == "is_anonymous":
+            fn.info.requires_login = True
         if attr in _ROLE_ATTRS:
             fn.info.roles.append(attr)
         if attr in self.rc.request_identity and self.is_request(node.value):
@@ -1037,6 +1089,9 @@ class RouteVisitor(FactVisitor):
             fn.info.checks.append(Check(f"{q or last}() with a credential", self.span(node)))
         if last in _REJECT_CALLS:
             fn.info.rejects = True
+        if _words(last) & _SAVE_WORDS:
+            targets = [a.value for a in node.args] + ([func.value] if isinstance(func, cst.Attribute) else [])
+            fn.saved |= {t.value for t in targets if isinstance(t, cst.Name)}
         if q is not None and (q in self.rc.source_calls or last in self.rc.source_names):
             fn.info.auth_markers.append(last)
         # a call into project code (resolved by the linker)
@@ -1057,6 +1112,8 @@ class RouteVisitor(FactVisitor):
             else:
                 args.append(Arg(positional, None, sources, text))
                 positional += 1
+        # a call that sends (`profile.send_login_link()`) delivers whatever it mints out of band
+        delivered = delivered or bool(_words(_last(callee)) & _DELIVERY_WORDS)
         fn.info.calls.append(CallSite(callee, self.span(node), tuple(args), self_call, delivered))
         self._note_result(fn, -len(fn.info.calls))
 
@@ -1071,8 +1128,8 @@ class RouteVisitor(FactVisitor):
     def _note_result(self, fn: _Function, index: int) -> None:
         """Remember which local holds this call's result (mints as i, calls as -(i+1)), so that a later
         `send_email(token)` marks it delivered."""
-        if self.pending_result is not None and len(self.calls_stack) == 1:
-            fn.results[self.pending_result] = [index]
+        if self.pending_result is not None:
+            fn.results.setdefault(self.pending_result, []).append(index)
 
     def _delivered(self) -> bool:
         """This call is an argument of a send/mail call, or its input is a value a send call received."""
@@ -1109,11 +1166,11 @@ class RouteVisitor(FactVisitor):
 
     def _passes_credential(self, node: cst.Call, last: str) -> bool:
         words = _words(last)
-        if words & _HASHING_WORDS:
-            return False
+        if words & _HASHING_WORDS or last[:1].isupper():
+            return False  # hashing a password to store it, or building an object (`User(password=...)`)
         for a in node.args:
-            if a.keyword is not None and mentions_credential(a.keyword.value) and not _is_empty(a.value):
-                return True  # User.query.filter_by(username=u, password=p)
+            if a.keyword is not None and _words(a.keyword.value) & _SECRET_WORDS and not _is_empty(a.value):
+                return True  # User.query.filter_by(username=u, password=p); not jsonify(access_token=t)
         if words & _VERIFYING_WORDS:
             return any(_names_credential(a.value) for a in node.args)
         return False
