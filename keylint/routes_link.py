@@ -183,7 +183,8 @@ class RouteProject:
             return found
         py = self.project.python[path]
         head, _, rest = name.partition(".")
-        if head in py.imports and py.imports[head] != name:
+        # names from the facts are already import-resolved; a name found inside another module is not
+        if depth > 0 and head in py.imports and py.imports[head] != name:
             return self.follow(path, py.imports[head] + (f".{rest}" if rest else ""), here, depth + 1)
         if "." not in name:
             for source in py.star_imports:
@@ -412,7 +413,7 @@ class RouteProject:
             return (path, alias.dependency) if alias.dependency else None
         py = self.project.python[path]
         head, _, rest = p.annotation.partition(".")
-        if head in py.imports and py.imports[head] != p.annotation:
+        if depth > 0 and head in py.imports and py.imports[head] != p.annotation:
             full = py.imports[head] + (f".{rest}" if rest else "")
             return self.param_dependency(path, Param(p.name, p.position, full, None, None), depth + 1)
         for target, parts in self.project._split_module(p.annotation):

@@ -77,9 +77,9 @@ _VIEW_ATTRS = frozenset(
 )
 _DRF_SETTINGS = ("DEFAULT_PERMISSION_CLASSES", "DEFAULT_AUTHENTICATION_CLASSES")
 _PARAM_PATTERNS = (
-    re.compile(r"<(?:(?P<conv>[\w.]+)(?:\([^)]*\))?:)?(?P<name>\w+)>"),  # Flask / Django: <int:pk>, <pk>
-    re.compile(r"\{(?P<name>\w+)(?::(?P<conv>[^{}]*(?:\{[^{}]*\}[^{}]*)*))?\}"),  # FastAPI / Starlette / aiohttp: {id}, {id:int}, {id:\d+}
     re.compile(r"\(\?P<(?P<name>\w+)>(?P<conv>[^)]*)\)"),  # Django re_path: (?P<pk>\d+)
+    re.compile(r"(?<!\?P)<(?:(?P<conv>[\w.]+)(?:\([^)]*\))?:)?(?P<name>\w+)>"),  # Flask / Django: <int:pk>, <pk>
+    re.compile(r"\{(?P<name>\w+)(?::(?P<conv>[^{}]*(?:\{[^{}]*\}[^{}]*)*))?\}"),  # FastAPI / Starlette / aiohttp: {id}, {id:int}, {id:\d+}
 )
 
 
