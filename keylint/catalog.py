@@ -81,7 +81,8 @@ class KeyNames:
         joined = "".join(words)
         if self.secret_words.intersection(words) or joined in self.secret_words:
             return True
-        return "key" in words and (len(words) == 1 or bool(self.key_qualifiers.intersection(words)))
+        # a lone "key" names dict keys, enum members and cache keys far more often than signing keys
+        return "key" in words and bool(self.key_qualifiers.intersection(words))
 
 
 # Tables that rule families keep in their own rules/*.toml files: table name -> {key: type}.

@@ -19,7 +19,7 @@ else:  # pragma: no cover
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 # Test code and CI configuration: scanned like everything else, reported at low severity.
-DEFAULT_TEST_PATHS = ("tests/", "test/", "testing/", "fixtures/", ".github/", "test_*.py", "*_test.py", "tests.py", "test.py", "conftest.py")
+DEFAULT_TEST_PATHS = ("tests/", "test/", "testing/", "fixtures/", ".github/", "test_*.py", "*_test.py", "*_testing.py", "tests.py", "test.py", "conftest.py")
 
 
 class ConfigError(Exception):
