@@ -319,6 +319,8 @@ class RouteProject:
                     entries.append(Entry(p, qual, fn.span, methods, suffix))
                 elif name in _HTTP_VERBS:
                     entries.append(Entry(p, qual, fn.span, (_HTTP_VERBS[name],)))
+                elif name == "dispatch_request":  # flask.views.View: one method serves every HTTP method
+                    entries.append(Entry(p, qual, fn.span, route.methods))
                 elif viewset and name in _VIEWSET_ACTIONS:
                     entries.append(Entry(p, qual, fn.span, (_VIEWSET_ACTIONS[name],), "{pk}/" if name in _DETAIL_ACTIONS else ""))
                 else:
@@ -551,9 +553,13 @@ class RouteProject:
         if cached is not None:
             return cached
         result = Analysis()
+        concrete = None
+        if route.class_path is not None and route.class_name is not None:
+            cls = self.facts[route.class_path].classes.get(route.class_name)
+            concrete = (route.class_path, cls) if cls is not None else None
         for path, info in self.entry_points(route, entry):
             env = self._handler_env(path, info)
-            self._walk(path, info, env, {}, result, (), 0, set())
+            self._walk(path, info, env, {}, result, (), 0, set(), concrete)
         self._analyses[key] = result
         return result
 
@@ -603,11 +609,16 @@ class RouteProject:
             return True
         return any(self._verifies(p, f, depth + 1, seen) for call in info.calls for p, f, _ in self.callees(path, info, call))
 
-    def callees(self, path: str, info: FunctionInfo, call: CallSite) -> list[tuple[str, FunctionInfo, int]]:
-        """Project functions a call can run, with the offset of its first argument among their parameters."""
+    def callees(self, path: str, info: FunctionInfo, call: CallSite, concrete: tuple[str, ClassInfo] | None = None) -> list[tuple[str, FunctionInfo, int]]:
+        """Project functions a call can run, with the offset of its first argument among their parameters.
+        `self.m()` runs the override of the class the route serves (`concrete`) when it has one."""
         name = call.callee
         if call.self_call:
             cls_name, _, method = name.rpartition(".")
+            if concrete is not None:
+                found = self.method(concrete[0], concrete[1], method)
+                if found is not None:
+                    return [(found[0], found[1], 1)]
             cls = self.facts[path].classes.get(cls_name)
             if cls is not None:
                 found = self.method(path, cls, method)
@@ -646,7 +657,7 @@ class RouteProject:
         return 0
 
     def _walk(self, path: str, info: FunctionInfo, env: dict[str, Sources], texts: dict[str, str], result: Analysis,
-              via: tuple[Where, ...], depth: int, seen: set[tuple[str, str]]) -> None:
+              via: tuple[Where, ...], depth: int, seen: set[tuple[str, str]], concrete: tuple[str, ClassInfo] | None = None) -> None:
         if (path, info.qualname) in seen or depth > _MAX_CALL_DEPTH:
             return
         seen = seen | {(path, info.qualname)}
@@ -659,8 +670,8 @@ class RouteProject:
         result.checks.extend((path, c) for c in info.checks)
         result.roles.extend(info.roles)
         for operands in info.compares:
-            resolved = [self.resolve(o, env, path, depth) for o in operands]
-            if any("credential" in r for r in resolved) and any("request" in r for r in resolved):
+            # the requested subject compared with the caller, or a lookup scoped by the caller
+            if any("credential" in self.resolve(o, env, path, depth) for o in operands):
                 result.ownership = True
         for p in info.params:
             d = self.param_dependency(path, p) if depth > 0 else None
@@ -671,9 +682,10 @@ class RouteProject:
         for call in info.calls:
             if call.delivered:
                 continue
-            for cpath, callee, offset in self.callees(path, info, call):
+            for cpath, callee, offset in self.callees(path, info, call, concrete):
                 sub_env, sub_texts = self._bind(callee, call, env, texts, path, depth, offset)
-                self._walk(cpath, callee, sub_env, sub_texts, result, (*via, (path, call.span, f"calls {callee.qualname}")), depth + 1, seen)
+                where = (path, call.span, f"calls {callee.qualname}")
+                self._walk(cpath, callee, sub_env, sub_texts, result, (*via, where), depth + 1, seen, concrete)
 
     def _bind(self, callee: FunctionInfo, call: CallSite, env: dict[str, Sources], texts: dict[str, str], path: str,
               depth: int, offset: int) -> tuple[dict[str, Sources], dict[str, str]]:

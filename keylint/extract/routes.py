@@ -65,6 +65,7 @@ _ROLE_ATTRS = frozenset(
 )
 _REJECT_CALLS = frozenset({"abort", "redirect", "redirect_to_login", "HTTPException", "PermissionDenied", "HTTPUnauthorized", "HTTPForbidden", "Unauthorized", "Forbidden"})
 _DELIVERY_WORDS = frozenset({"send", "mail", "email", "notify", "deliver", "sms", "enqueue", "delay"})
+_GENERIC_SERIALIZER = "itsdangerous.URLSafeTimedSerializer"  # what an unknown `get_*_serializer()` returns
 _SAVE_WORDS = frozenset({"add", "save", "persist", "insert", "merge", "create", "register"})
 _NEW_OBJECT_CALLS = frozenset({"create", "create_user", "create_superuser", "register", "signup", "sign_up", "add_user", "save_new_user", "register_user"})
 _QUERY_METHODS = frozenset({"first", "one", "get", "last", "filter", "filter_by", "all", "scalar", "earliest", "latest", "one_or_none", "scalars"})
@@ -211,7 +212,7 @@ class FunctionInfo:
     checks: list[Check] = field(default_factory=list)
     auth_markers: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
-    compares: list[tuple[Sources, ...]] = field(default_factory=list)
+    compares: list[tuple[Sources, ...]] = field(default_factory=list)  # equality tests and query filters
     rejects: bool = False
     returns: list[str] = field(default_factory=list)  # qualnames of functions/names it returns (dependency factories)
     return_sources: Sources = NONE  # where what it returns comes from ("new": an account it created)
@@ -395,7 +396,12 @@ class RouteVisitor(FactVisitor):
         """The signer/serializer class `node` is an instance of, when known."""
         if isinstance(node, cst.Call):
             q = self.qualname(node.func)
-            return q if q in self.rc.receivers else None
+            if q in self.rc.receivers:
+                return q
+            name = q or (node.func.attr.value if isinstance(node.func, cst.Attribute) else "")
+            if _words(_last(name)) & {"serializer", "signer"}:
+                return _GENERIC_SERIALIZER  # app.session_interface.get_signing_serializer(app)
+            return None
         if isinstance(node, cst.Name):
             if self.fn is not None and node.value in self.fn.receivers:
                 return self.fn.receivers[node.value]
@@ -454,6 +460,13 @@ class RouteVisitor(FactVisitor):
             return self.sources(node.expression)
         if isinstance(node, cst.StarredElement):
             return self.sources(node.value)
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            out = set(self.sources(node.elt))
+            comp: cst.CompFor | None = node.for_in
+            while comp is not None:
+                out |= self.sources(comp.iter)
+                comp = comp.inner_for_in
+            return frozenset(out)
         return NONE
 
     def name_sources(self, node: cst.Name) -> Sources:
@@ -1089,6 +1102,9 @@ class RouteVisitor(FactVisitor):
             fn.info.checks.append(Check(f"{q or last}() with a credential", self.span(node)))
         if last in _REJECT_CALLS:
             fn.info.rejects = True
+        if last in _QUERY_METHODS or last in ("where", "in_"):
+            # `User.query.filter(User.id.in_(current_user.managed))`: a lookup scoped by the caller
+            fn.info.compares.append(tuple(self.sources(a.value) for a in node.args))
         if _words(last) & _SAVE_WORDS:
             targets = [a.value for a in node.args] + ([func.value] if isinstance(func, cst.Attribute) else [])
             fn.saved |= {t.value for t in targets if isinstance(t, cst.Name)}
