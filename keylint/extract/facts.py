@@ -168,8 +168,6 @@ class Binding:
     scope: str
     name: str
     value: Expr
-    span: Span
-    settings_class: bool = False  # a field of a pydantic BaseSettings class
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from keylint.extract.facts import (
     make_secret,
 )
 from keylint.extract.jwk import PRIVATE_MEMBERS
+from keylint.model import Span
 from keylint.extract.pyvisit import FactVisitor, ModuleState, argument, dotted, int_value, string_value
 
 # Calls that read the environment: qualified name -> (index of the variable, index of the default).
@@ -77,6 +78,9 @@ class KeyVisitor(FactVisitor):
         self.containers = self.catalog.container_items
         self.settings_classes: set[str] = set()
         self.env_objects: set[str] = set()
+        # the weak generator found inside each call so far, and one slot per call being visited
+        self.weak_calls: dict[int, Weak] = {}
+        self.open_calls: list[Weak | None] = []
 
     # ---- helpers ----
     def is_key_name(self, name: str) -> bool:
@@ -175,19 +179,23 @@ class KeyVisitor(FactVisitor):
         return head in self.env_objects and rest in ("", "str", "bytes")
 
     def weakness(self, node: cst.Call) -> Weak | None:
-        """Predictable or short key generation anywhere inside this call expression."""
-        for call in _calls_in(node):
-            qual = self.qualname(call.func)
-            if qual is None:
-                continue
-            if qual in _RANDOM_BYTES:
-                n = int_value(argument(call, 0, "nbytes") or argument(call, 0, "n"))
-                if n is not None and n < _MIN_RANDOM_BYTES:
-                    return Weak(f"made from only {n} random bytes ({n * 8} bits; HS256 asks for 256)", self.span(call))
-            elif qual.startswith("random.") and not any(qual.startswith(s) for s in _SAFE_RANDOM):
-                return Weak(f"made with {qual}(), whose output is predictable", self.span(call))
-            elif qual in _PREDICTABLE:
-                return Weak(f"derived from {_PREDICTABLE[qual]}", self.span(call))
+        """Predictable or short key generation anywhere inside this call expression: worked out
+        bottom-up as calls are left (facts are recorded on leave, after their nested calls)."""
+        return self.weak_calls.get(id(node))
+
+    def _weak_call(self, call: cst.Call) -> Weak | None:
+        """Is this call itself a predictable or short key generator?"""
+        qual = self.qualname(call.func)
+        if qual is None:
+            return None
+        if qual in _RANDOM_BYTES:
+            n = int_value(argument(call, 0, "nbytes") or argument(call, 0, "n"))
+            if n is not None and n < _MIN_RANDOM_BYTES:
+                return Weak(f"made from only {n} random bytes ({n * 8} bits; HS256 asks for 256)", self.span(call))
+        elif qual.startswith("random.") and not any(qual.startswith(s) for s in _SAFE_RANDOM):
+            return Weak(f"made with {qual}(), whose output is predictable", self.span(call))
+        elif qual in _PREDICTABLE:
+            return Weak(f"derived from {_PREDICTABLE[qual]}", self.span(call))
         return None
 
     # ---- scopes ----
@@ -196,21 +204,21 @@ class KeyVisitor(FactVisitor):
             if (self.qualname(base.value) or "").endswith(_SETTINGS_BASES):
                 self.settings_classes.add(self.scope)  # the opener already pushed this class
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        params = node.params
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        params = original_node.params
         for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
             if param.default is not None:
-                self.bind(param.name.value, self.expr(param.default), self.span(param))
+                self.bind(param.name.value, self.expr(param.default))
 
     # ---- bindings and sinks ----
-    def bind(self, name: str, value: Expr, span: Span, scope: str | None = None) -> None:
-        self.facts.bindings.append(Binding(self.scope if scope is None else scope, name, value, span))
+    def bind(self, name: str, value: Expr, scope: str | None = None) -> None:
+        # opaque values are kept too: they shadow outer names, and are key identities for KL4xx
+        self.facts.bindings.append(Binding(self.scope if scope is None else scope, name, value))
 
     def sink(self, label: str, value: Expr, span: Span, operation: str = "setting", kind: str = "setting") -> None:
         self.facts.sinks.append(Sink(kind, label, operation, span, value))
 
     def assign(self, target: cst.BaseExpression, value_node: cst.BaseExpression | None, whole: cst.CSTNode) -> None:
-        span = self.span(whole)
         if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value_node, (cst.Tuple, cst.List)):
             if len(target.elements) == len(value_node.elements):
                 for t, v in zip(target.elements, value_node.elements):
@@ -222,20 +230,20 @@ class KeyVisitor(FactVisitor):
             in_settings_class = bool(self.stack) and self.stack[-1][0] == "class" and self.scope in self.settings_classes
             if in_settings_class:
                 # a BaseSettings field is read from the environment; its default is the fallback
-                value = Env(name, value if value_node is not None else None, span, "pydantic BaseSettings field")
-            self.bind(name, value, span)
+                value = Env(name, value if value_node is not None else None, self.span(whole), "pydantic BaseSettings field")
+            self.bind(name, value)
             if isinstance(value_node, cst.Dict):
                 self.dict_items(name, value_node)
             if self.at_definition_level and self.is_key_name(name) and value_node is not None:
                 label = f"setting {name}" if name in self.setting_names else f"key-named {'field' if self.stack else 'constant'} {name}"
-                self.sink(label, value, span)
+                self.sink(label, value, self.span(whole))
         elif isinstance(target, cst.Attribute):
             attr = target.attr.value
             cls = self.enclosing_class()
             if cls is not None and isinstance(target.value, cst.Name) and target.value.value == self.self_name():
-                self.bind(attr, value, span, scope=cls)
+                self.bind(attr, value, scope=cls)
             if attr == "secret_key" or (attr in self.setting_names and dotted(target.value) is not None):
-                self.sink(f"{dotted(target) or attr}", value, span)
+                self.sink(f"{dotted(target) or attr}", value, self.span(whole))
         elif isinstance(target, cst.Subscript):
             if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
                 return
@@ -244,11 +252,11 @@ class KeyVisitor(FactVisitor):
                 return
             base = self.qualname(target.value) or ""
             if base == "config" or base.endswith(".config"):
-                self.bind(key, value, span, scope="<config>")
+                self.bind(key, value, scope="<config>")
                 if self.is_key_name(key):
-                    self.sink(f"{base}[{key!r}]", value, span)
+                    self.sink(f"{base}[{key!r}]", value, self.span(whole))
             elif base.split(".")[-1] in self.containers and key in self.containers[base.split(".")[-1]]:
-                self.sink(f"{base}[{key!r}]", value, span)
+                self.sink(f"{base}[{key!r}]", value, self.span(whole))
 
     def dict_items(self, owner: str, node: cst.Dict) -> None:
         allowed = self.containers.get(owner, frozenset())
@@ -258,11 +266,11 @@ class KeyVisitor(FactVisitor):
             key = string_value(element.key)
             if not isinstance(key, str):
                 continue
-            self.bind(f"{owner}[{key}]", self.expr(element.value), self.span(element))
+            self.bind(f"{owner}[{key}]", self.expr(element.value))
             if key in allowed:
                 self.sink(f"{owner}[{key!r}]", self.expr(element.value), self.span(element))
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def leave_Assign(self, node: cst.Assign) -> None:
         if isinstance(node.value, cst.Call) and self.qualname(node.value.func) in _ENV_FACTORIES:
             for t in node.targets:
                 if isinstance(t.target, cst.Name):
@@ -270,15 +278,24 @@ class KeyVisitor(FactVisitor):
         for t in node.targets:
             self.assign(t.target, node.value, node)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None or (self.stack and self.stack[-1][0] == "class"):
             self.assign(node.target, node.value, node)
 
-    def visit_Return(self, node: cst.Return) -> None:
+    def leave_Return(self, node: cst.Return) -> None:
         if node.value is not None and self.stack and self.stack[-1][0] == "def":
-            self.bind("<return>", self.expr(node.value), self.span(node))
+            self.bind("<return>", self.expr(node.value))
 
     def visit_Call(self, node: cst.Call) -> None:
+        self.open_calls.append(None)
+
+    def leave_Call(self, node: cst.Call) -> None:
+        inner = self.open_calls.pop()
+        weak = self._weak_call(node) or inner
+        if weak is not None:
+            self.weak_calls[id(node)] = weak
+            if self.open_calls:
+                self.open_calls[-1] = self.open_calls[-1] or weak
         qual = self.qualname(node.func)
         if qual is None:
             return
@@ -319,11 +336,11 @@ class KeyVisitor(FactVisitor):
             items = [(key, node.args[1].value, node)] if isinstance(key, str) else []
         for key, value_node, where in items:
             value = self.expr(value_node)
-            self.bind(key, value, self.span(where), scope="<config>")
+            self.bind(key, value, scope="<config>")
             if self.is_key_name(key):
                 self.sink(f"{base}[{key!r}]", value, self.span(where))
 
-    def visit_Dict(self, node: cst.Dict) -> None:
+    def leave_Dict(self, node: cst.Dict) -> None:
         keys: dict[str, cst.BaseExpression] = {}
         for el in node.elements:
             if isinstance(el, cst.DictElement):
@@ -346,14 +363,3 @@ class KeyVisitor(FactVisitor):
                     token=f"jwk:{kty}:{','.join(private)}:{make_secret(str(string_value(keys[private[0]])), self.span(node)).digest}",
                 )
             )
-
-
-def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
-    out: list[cst.Call] = []
-
-    class _Collect(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            out.append(call)
-
-    node.visit(_Collect())
-    return out

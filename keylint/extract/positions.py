@@ -79,6 +79,7 @@ class Positions:
         self.source = source
         self.cursor = 0
         self.offsets: dict[int, int] = {}  # id(token node) -> start offset
+        self._spans: dict[int, Span] = {}  # id(node) -> span, as several families ask for the same nodes
         self.line_starts = [0] + [m.end() for m in _NEWLINES.finditer(source)]
         self._fallback: dict[cst.CSTNode, object] | None = None
         cst.visit_batched(module, [_Cursor(self)])
@@ -118,6 +119,12 @@ class Positions:
         return None
 
     def span(self, node: cst.CSTNode) -> Span:
+        known = self._spans.get(id(node))
+        if known is None:
+            known = self._spans[id(node)] = self._compute(node)
+        return known
+
+    def _compute(self, node: cst.CSTNode) -> Span:
         if isinstance(node, _BLOCKS):
             # `def`, `class`, `@`, `if`, ... open their line; the block ends where its last
             # expression or small statement ends (block code is re-indented, so not measured whole)
