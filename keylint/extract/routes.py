@@ -26,7 +26,9 @@ project function returns), "obj:<qualname>" (an instance of that class: a form r
 
 from __future__ import annotations
 
+import builtins
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -65,6 +67,12 @@ _ROLE_ATTRS = frozenset(
 )
 _REJECT_CALLS = frozenset({"abort", "redirect", "redirect_to_login", "HTTPException", "PermissionDenied", "HTTPUnauthorized", "HTTPForbidden", "Unauthorized", "Forbidden"})
 _DELIVERY_WORDS = frozenset({"send", "mail", "email", "notify", "deliver", "sms", "enqueue", "delay"})
+_NOT_PROJECT = frozenset(dir(builtins)) | frozenset(sys.stdlib_module_names) - {"test"}
+# Frameworks whose functions are never project code (calls into them are not followed).
+_LIBRARIES = frozenset(
+    {"django", "flask", "fastapi", "starlette", "rest_framework", "sqlalchemy", "pydantic", "werkzeug", "aiohttp",
+     "jinja2", "sanic", "bottle", "requests", "httpx", "celery", "marshmallow", "wtforms", "flask_wtf", "redis"}
+)
 _GENERIC_SERIALIZER = "itsdangerous.URLSafeTimedSerializer"  # what an unknown `get_*_serializer()` returns
 _SAVE_WORDS = frozenset({"add", "save", "persist", "insert", "merge", "create", "register"})
 _NEW_OBJECT_CALLS = frozenset({"create", "create_user", "create_superuser", "register", "signup", "sign_up", "add_user", "save_new_user", "register_user"})
@@ -1110,9 +1118,10 @@ class RouteVisitor(FactVisitor):
             fn.saved |= {t.value for t in targets if isinstance(t, cst.Name)}
         if q is not None and (q in self.rc.source_calls or last in self.rc.source_names):
             fn.info.auth_markers.append(last)
-        # a call into project code (resolved by the linker)
+        # a call into project code (resolved by the linker); builtins and the standard library are not
         callee, self_call = self.callee(func, q)
-        if callee is None:
+        root = callee.partition(".")[0] if callee is not None else ""
+        if callee is None or root in _NOT_PROJECT or root in _LIBRARIES or (isinstance(func, cst.Attribute) and self.is_request(_root(func))):
             return
         args = []
         positional = 0
@@ -1122,7 +1131,7 @@ class RouteVisitor(FactVisitor):
             subject = self.subject_sources(a.value)
             sources = subject if subject is not None else self.sources(a.value)
             text = fn.dict_text.get(a.value.value, "") if isinstance(a.value, cst.Name) else ""
-            text = text or _subject_text(a.value)
+            text = text or (_subject_text(a.value) if sources else "")  # only a value with an origin can be a subject
             if a.keyword is not None:
                 args.append(Arg(-1, a.keyword.value, sources, text))
             else:
@@ -1130,7 +1139,8 @@ class RouteVisitor(FactVisitor):
                 positional += 1
         # a call that sends (`profile.send_login_link()`) delivers whatever it mints out of band
         delivered = delivered or bool(_words(_last(callee)) & _DELIVERY_WORDS)
-        fn.info.calls.append(CallSite(callee, self.span(node), tuple(args), self_call, delivered))
+        # the callee's name is where the call is (and much cheaper to place than the whole call)
+        fn.info.calls.append(CallSite(callee, self.span(func), tuple(args), self_call, delivered))
         self._note_result(fn, -len(fn.info.calls))
 
     def callee(self, func: cst.BaseExpression, q: str | None) -> tuple[str | None, bool]:
