@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-cache", action="store_true", help="neither read nor write the fact cache")
     s.add_argument("--cache-dir", type=Path, help="fact cache location (default: $KEYLINT_CACHE_DIR or ~/.cache/keylint)")
     s.add_argument("--fail-on-error", action="store_true", default=None, help="exit 2 when a file cannot be read or parsed")
+    s.add_argument("--file-timeout", type=float, default=60.0, metavar="SECONDS", help="time one file may take; a slower file is reported and scanned for secrets only (default 60)")
     s.add_argument("--baseline", type=Path, help="report only findings not in this baseline file (default: `baseline` in the configuration)")
     s.add_argument("--no-baseline", action="store_true", help="ignore the configured baseline and report every finding")
     s.add_argument("--history", nargs="?", const="HEAD", metavar="REV-RANGE", help="scan for key material (KL1xx) in every blob the commits of REV-RANGE added (default HEAD: all history); text or json")
@@ -130,7 +131,8 @@ def _scan(args: argparse.Namespace) -> tuple[Config, Report]:
     config = load_config(root, args.config, overrides)
     cache_dir = None if args.no_cache else (args.cache_dir or cache_dir_default())
     selected = paths_relative_to(root, resolved)
-    return config, scan(config, selected, ScanOptions(jobs=max(0, args.jobs), cache_dir=cache_dir))
+    timeout = max(0.1, getattr(args, "file_timeout", 60.0))
+    return config, scan(config, selected, ScanOptions(jobs=max(0, args.jobs), cache_dir=cache_dir, file_timeout=timeout))
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
@@ -203,7 +205,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     if args.sarif_output is not None:
         _write(args.sarif_output, render_sarif(report, catalog))
 
-    if config.fail_on_error and any(e.kind in ("read", "parse", "timeout", "suppression") for e in report.errors):
+    if config.fail_on_error and any(e.kind in ("read", "parse", "timeout", "crash", "suppression") for e in report.errors):
         return EXIT_ERROR
     if report.findings and not args.exit_zero:
         return EXIT_FINDINGS

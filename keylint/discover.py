@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -24,12 +26,19 @@ BINARY_SUFFIXES = frozenset(
 )
 
 
+# Names that promise text: binary content under one of them is reported, not just counted.
+TEXT_SUFFIXES = (".py", ".pyi", ".pyw", ".toml", ".yaml", ".yml", ".json", ".cfg", ".ini", ".env", ".txt", ".md", ".properties", ".conf", ".pem", ".key")
+
+
 @dataclass(frozen=True, slots=True)
 class Discovered:
     files: tuple[str, ...]  # repository-relative POSIX paths, sorted
     skipped_binary: int
     skipped_too_large: int
     unreadable: tuple[tuple[str, str], ...]  # (path, reason)
+    # files deliberately not read, each with why (too large, binary content under a text name, a
+    # symbolic link that leaves the project or goes nowhere): reported as notes, never silently
+    skipped: tuple[tuple[str, str], ...] = ()
 
 
 def _matches(path: str, patterns: tuple[str, ...]) -> bool:
@@ -64,9 +73,15 @@ def _git_files(root: Path) -> list[str] | None:
     return [os.fsdecode(raw) for raw in listing.stdout.split(b"\0") if raw]
 
 
-def _walk(root: Path) -> list[str]:
+def _walk(root: Path, unreadable: list[tuple[str, str]]) -> list[str]:
     out: list[str] = []
-    for folder, dirs, names in os.walk(root, followlinks=False):
+
+    def failed(exc: OSError) -> None:  # a folder that cannot be listed is reported, not skipped silently
+        where = Path(exc.filename or root)
+        rel = where.relative_to(root).as_posix() if where != root and where.is_relative_to(root) else "."
+        unreadable.append((rel + "/", f"cannot list folder: {exc.strerror or exc}"))
+
+    for folder, dirs, names in os.walk(root, followlinks=False, onerror=failed):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info"))
         rel_folder = Path(folder).relative_to(root)
         for name in names:
@@ -80,15 +95,53 @@ def _sniff_binary(head: bytes) -> bool:
     return b"\x00" in head
 
 
+def _link_problem(root: Path, full: Path) -> str | None:
+    """Why a symbolic link deserves a note (it is never followed either way); None for a link
+    to a file inside the project, which is read under its own name."""
+    try:
+        target = full.resolve(strict=True)
+    except RuntimeError:  # Python < 3.13 reports a loop this way
+        return "symbolic link loop; not followed"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop; not followed"
+        return "symbolic link to nothing; not followed"
+    if not target.is_relative_to(root.resolve()):
+        return "symbolic link to outside the project; not followed"
+    return None
+
+
+def read_regular(path: Path, limit: int, head: int | None = None) -> bytes:
+    """The bytes of a regular file (only the first `head` when given), never through a link or a
+    pipe, and never more than `limit` of them.
+
+    Between discovery and reading a file can be replaced (by a link to a secret outside the
+    project, a named pipe that blocks forever, or a file that grew to gigabytes): each is an
+    OSError here, which the caller reports on the file."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "no longer a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1 if head is None else min(head, limit))
+    finally:
+        os.close(fd)
+    if head is None and len(data) > limit:
+        raise OSError(errno.EFBIG, f"grew past max-file-size ({limit} bytes) while being scanned")
+    return data
+
+
 def discover(config: Config) -> Discovered:
     """Every file of the project under `config.root` worth reading, for context and for reporting."""
     root = config.root
+    unreadable: list[tuple[str, str]] = []
+    skipped: list[tuple[str, str]] = []
     listed = _git_files(root)
     if listed is None:
-        listed = _walk(root)
+        listed = _walk(root, unreadable)
     files: list[str] = []
     binary = large = 0
-    unreadable: list[tuple[str, str]] = []
     for rel in sorted(set(listed)):
         parts = rel.split("/")
         if any(p in SKIPPED_DIRS for p in parts[:-1]) or is_excluded(rel, config):
@@ -98,19 +151,26 @@ def discover(config: Config) -> Discovered:
             continue
         full = root / rel
         try:
-            if full.is_symlink() or not full.is_file():
-                continue  # links are not followed: they may point outside the project
+            if full.is_symlink():  # links are not followed: they may point outside the project
+                problem = _link_problem(root, full)
+                if problem is not None:
+                    skipped.append((rel, problem))
+                continue
+            if not full.is_file():
+                continue
             size = full.stat().st_size
             if size > config.max_file_size:
                 large += 1
+                skipped.append((rel, f"{size} bytes, over max-file-size ({config.max_file_size}); not scanned"))
                 continue
-            with open(full, "rb") as handle:
-                head = handle.read(8192)
+            head = read_regular(full, config.max_file_size, head=8192)
         except OSError as exc:
             unreadable.append((rel, exc.strerror or str(exc)))
             continue
         if _sniff_binary(head):
             binary += 1
+            if rel.endswith(TEXT_SUFFIXES):  # a text name with binary content: worth a note
+                skipped.append((rel, "binary content (NUL bytes) in a text file; not scanned"))
             continue
         files.append(rel)
-    return Discovered(tuple(files), binary, large, tuple(unreadable))
+    return Discovered(tuple(files), binary, large, tuple(unreadable), tuple(skipped))

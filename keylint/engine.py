@@ -17,12 +17,13 @@ from keylint.catalog import Catalog, load_catalog
 from keylint.checks import run_checks
 from keylint.checks.base import Context, Draft
 from keylint.config import Config
-from keylint.discover import Discovered, discover
+from keylint.discover import Discovered, discover, read_regular
 from keylint.extract import decode, extract_file
 from keylint.extract.facts import FileFacts
 from keylint.fingerprint import content_fingerprint, line_hashes
 from keylint.link import Project
 from keylint.model import FileError, Finding, Location, Related, Report, Severity, Stats
+from keylint.workers import Limits, extract_isolated
 
 # Long runs of key-alphabet characters with letters and digits mixed: redacted from every snippet
 # even when no rule marked them, so an unmarked secret on a flagged line never reaches output.
@@ -34,6 +35,10 @@ _MAX_SNIPPET = 200
 class ScanOptions:
     jobs: int = 0  # 0: one per CPU
     cache_dir: Path | None = None  # None: no cache
+    # seconds one file may take (then it is reported and scanned for secrets only); None: extract
+    # in this process, unguarded (for profiling and debugging only)
+    file_timeout: float | None = 60.0
+    memory_limit: int = 2 * 1024**3  # bytes of address space each extraction worker may add
 
 
 def _extract_one(args: tuple[str, bytes, tuple[str, ...]]) -> FileFacts:
@@ -49,7 +54,7 @@ def _extract_all(config: Config, catalog: Catalog, paths: Sequence[str], options
     hits = 0
     for rel in paths:
         try:
-            data = (config.root / rel).read_bytes()
+            data = read_regular(config.root / rel, config.max_file_size)
         except OSError as exc:
             errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}", kind="read"))
             continue
@@ -60,7 +65,10 @@ def _extract_all(config: Config, catalog: Catalog, paths: Sequence[str], options
         else:
             todo.append((rel, data, config.extend_catalogs))
     jobs = options.jobs or os.cpu_count() or 1
-    if jobs > 1 and len(todo) > 8:
+    if options.file_timeout is not None and todo:
+        # untrusted input: each file in a worker with a deadline and a memory cap (keylint/workers.py)
+        fresh = extract_isolated(todo, jobs, Limits(options.file_timeout, options.memory_limit))
+    elif jobs > 1 and len(todo) > 8:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             fresh = list(pool.map(_extract_one, todo, chunksize=max(1, min(32, len(todo) // (jobs * 4)))))
     else:
@@ -110,17 +118,29 @@ def _redact_line(line: str, columns: tuple[int, int] | None) -> str:
     return line if len(line) <= _MAX_SNIPPET else line[: _MAX_SNIPPET - 1] + "…"
 
 
-def _finalize(drafts: list[Draft], config: Config, catalog: Catalog) -> list[Finding]:
+# Line breaks as the parsers count them (LibCST, the secret scanner, GitHub's line hash). Not
+# str.splitlines, which also breaks at form feeds and U+2028: with it a snippet would show another
+# line than the one flagged, a line whose secret the redaction does not know about.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _finalize(drafts: list[Draft], config: Config, catalog: Catalog, digests: dict[str, str] | None = None, errors: list[FileError] | None = None) -> list[Finding]:
     by_path: dict[str, list[Draft]] = {}
     for d in drafts:
         by_path.setdefault(d.path, []).append(d)
     findings: list[Finding] = []
     for path in sorted(by_path):
         try:
-            text, _ = decode((config.root / path).read_bytes())
+            data = read_regular(config.root / path, config.max_file_size)
         except OSError:
-            text = ""
-        lines = text.splitlines()
+            data = b""
+        if digests is not None and digests.get(path, "") not in ("", hashlib.sha256(data).hexdigest()):
+            # changed since extraction: its lines no longer belong to the findings, so show none
+            data = b""
+            if errors is not None:
+                errors.append(FileError(path, "changed while being scanned; findings reported without source lines", kind="read"))
+        text, _ = decode(data)
+        lines = _LINE_BREAK.split(text)
         group = sorted(by_path[path], key=lambda d: (d.span, d.code))
         hashes = line_hashes(text, stop_after_line=max(d.span.line for d in group))
         occurrences: dict[tuple[str, str], int] = {}
@@ -156,6 +176,7 @@ def scan(config: Config, selected: Sequence[str] | None = None, options: ScanOpt
     found = found if found is not None else discover(config)
     facts, errors, hits = _extract_all(config, catalog, found.files, options)
     errors += [FileError(p, f"cannot read: {why}", kind="read") for p, why in found.unreadable]
+    errors += [FileError(p, why, kind="skipped") for p, why in found.skipped]
     project = Project(facts)
     drafts = run_checks(Context(project, catalog), config.enabled)
     kept = [
@@ -164,7 +185,7 @@ def scan(config: Config, selected: Sequence[str] | None = None, options: ScanOpt
         if (_under(d.path, selected) or any(_under(p, selected) for p, _, _ in d.related))
         and not _suppressed(d, project.files, config)
     ]
-    findings = sorted(_finalize(kept, config, catalog), key=lambda f: f.sort_key)
+    findings = sorted(_finalize(kept, config, catalog, {f.path: f.digest for f in facts}, errors), key=lambda f: f.sort_key)
     errors += [e for f in facts for e in f.errors]
     errors = sorted({e for e in errors if _under(e.path, selected)}, key=lambda e: (e.path, e.line or 0, e.message))
     stats = Stats(

@@ -75,7 +75,7 @@ class FileError:
     path: str
     message: str
     line: int | None = None
-    kind: str = "parse"  # read | decode | parse | suppression | timeout
+    kind: str = "parse"  # read | decode | parse | suppression | timeout | crash | skipped
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from the scanned tree: files are read as bytes and parsed, nothing more.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import re
 
@@ -18,7 +19,7 @@ from keylint.extract.facts import FileFacts, Suppression
 from keylint.extract.jwk import scan_json
 from keylint.extract.openapi import scan_openapi
 from keylint.extract.python import extract_python
-from keylint.extract.secrets import scan_text
+from keylint.extract.secrets import ScanDeadline, scan_text
 from keylint.model import FileError
 
 _SUPPRESSION = re.compile(r"keylint:\s*ignore\b(?:\[(?P<codes>[^\]]*)\])?")
@@ -60,15 +61,10 @@ def _suppressions(path: str, text: str) -> tuple[list[Suppression], list[FileErr
     return found, errors
 
 
-def extract_file(path: str, data: bytes, catalog: Catalog) -> FileFacts:
-    """Facts for one file. `path` is repository-relative; `data` its bytes."""
-    facts = FileFacts(path=path, digest=hashlib.sha256(data).hexdigest())
-    text, decode_note = decode(data)
-    if decode_note is not None:
-        facts.errors.append(FileError(path, decode_note, kind="decode"))
-    facts.suppressions, errors = _suppressions(path, text)
-    facts.errors.extend(errors)
-    facts.findings.extend(scan_text(path, text))
+def extract_file(path: str, data: bytes, catalog: Catalog, deadline: float | None = None) -> FileFacts:
+    """Facts for one file. `path` is repository-relative; `data` its bytes; `deadline` (a
+    `time.monotonic()` value) bounds the secret scan, which stops there and says so."""
+    facts, text = _secrets(path, data, deadline)
     if is_config_file(path):
         facts.findings.extend(scan_config(path, text, catalog.key_names))
     if path.endswith((".json", ".jwk", ".jwks")):
@@ -82,7 +78,52 @@ def extract_file(path: str, data: bytes, catalog: Catalog) -> FileFacts:
     return facts
 
 
+def _secrets(path: str, data: bytes, deadline: float | None) -> tuple[FileFacts, str]:
+    facts = FileFacts(path=path, digest=hashlib.sha256(data).hexdigest())
+    text, decode_note = decode(data)
+    if decode_note is not None:
+        facts.errors.append(FileError(path, decode_note, kind="decode"))
+    facts.suppressions, errors = _suppressions(path, text)
+    facts.errors.extend(errors)
+    try:
+        for finding in scan_text(path, text, deadline):
+            facts.findings.append(finding)
+    except ScanDeadline as stop:  # keep what was found; the notification says the rest was not read
+        facts.errors.append(FileError(path, str(stop), stop.line, "timeout"))
+    return facts, text
+
+
+def extract_secrets_only(path: str, data: bytes, deadline: float | None = None) -> FileFacts:
+    """The secret scan alone: the fallback for a file whose full extraction crashed or overran."""
+    return _secrets(path, data, deadline)[0]
+
+
+# CPython's own parser refuses nesting it cannot handle (more than 200 open brackets, 100
+# indentation levels, chains that overflow its recursion limit) in milliseconds and with a clean
+# exception, while LibCST's native parser overflows its stack (a segfault) or goes quadratic on
+# the same input. So such a file is turned away before LibCST sees it. Only these refusals count:
+# any other SyntaxError falls through to LibCST, which accepts syntax newer than this interpreter.
+_TOO_NESTED = ("too many nested parentheses", "too many levels of indentation", "too complex", "too many statically nested blocks")
+
+
+def _refused_nesting(text: str) -> str | None:
+    try:
+        ast.parse(text)
+    except (RecursionError, MemoryError):
+        return "too deeply nested for Python's own parser"
+    except SyntaxError as exc:
+        if any(reason in str(exc.msg) for reason in _TOO_NESTED):
+            return f"Python refuses it: {exc.msg}"
+    except ValueError:
+        return None
+    return None
+
+
 def _python(facts: FileFacts, text: str, catalog: Catalog) -> None:
+    refused = _refused_nesting(text)
+    if refused is not None:
+        facts.errors.append(FileError(facts.path, f"cannot parse as Python 3: {refused}", kind="parse"))
+        return
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:

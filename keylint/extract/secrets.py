@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+import time
 from functools import lru_cache
 from typing import Any, Iterator
 
@@ -90,20 +91,82 @@ def _identity(code: str, value: str, lines: _Lines, number: int) -> str:
     return found.digest if found is not None else ""
 
 
-def scan_text(path: str, text: str) -> Iterator[FileFinding]:
-    """detect-secrets' regex detectors over `text`, run only on lines their patterns match."""
-    lines: _Lines | None = None
+# Regex guard. Several detect-secrets patterns backtrack (`//.+/:_authToken`, `eyJ[...]+\.`, ` +`
+# followed by ` *`), so one regex call costs up to the square of the text it runs on: a 1 MB line
+# of minified code or base64 could take hours. So no pattern ever runs on more than _BLOCK
+# characters at once: short lines are searched in blocks of whole lines, and a line longer than
+# _LONG_LINE in windows of _LONG_LINE characters that overlap by _OVERLAP (any secret up to
+# _OVERLAP characters lies wholly inside one window). A deadline checked between calls bounds
+# the whole file; running out of time raises `ScanDeadline` after the findings so far.
+_LONG_LINE = 4096
+_OVERLAP = 1024
+_BLOCK = 32 * 1024
+
+
+class ScanDeadline(Exception):
+    """The secret scan ran out of time; `line` is where it had got to."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"secret scan stopped at line {line}: time limit reached")
+        self.line = line
+
+
+def _pieces(lines: _Lines) -> list[tuple[int, int, int | None]]:
+    """(start, end, line number of a window or None for a block of whole lines), in text order."""
+    out: list[tuple[int, int, int | None]] = []
+    block_start = 0
+    starts, size = lines.starts, len(lines.text)
+    for number in range(1, len(starts) + 1):
+        begin = starts[number - 1]
+        end = starts[number] if number < len(starts) else size
+        if end - begin <= _LONG_LINE:
+            if end - block_start > _BLOCK:
+                if begin > block_start:
+                    out.append((block_start, begin, None))
+                block_start = begin
+            continue
+        if begin > block_start:
+            out.append((block_start, begin, None))
+        step = _LONG_LINE - _OVERLAP
+        for w in range(begin, end, step):
+            out.append((w, min(w + _LONG_LINE, end), number))
+            if w + _LONG_LINE >= end:
+                break
+        block_start = end
+    if block_start < size:
+        out.append((block_start, size, None))
+    return out
+
+
+def scan_text(path: str, text: str, deadline: float | None = None) -> Iterator[FileFinding]:
+    """detect-secrets' regex detectors over `text`, run only on lines their patterns match.
+
+    `deadline` (a `time.monotonic()` value) bounds the time; past it `ScanDeadline` is raised."""
+    lines = _Lines(text)
+    pieces = _pieces(lines) if text else []
     seen: set[tuple[str, int, str]] = set()
+
+    def check(number: int) -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            raise ScanDeadline(number)
+
     for plugin, code, patterns in _plugins():
-        candidate_lines: set[int] = set()
+        # a candidate: (line number, start and end offsets of the text the plugin analyses)
+        candidates: set[tuple[int, int, int]] = set()
         for pattern in patterns:
-            if pattern.search(text) is None:
-                continue
-            lines = lines or _Lines(text)
-            candidate_lines.update(lines.number(m.start()) for m in pattern.finditer(text))
-        for number in sorted(candidate_lines):
-            assert lines is not None
-            line = lines.line(number)
+            for start, end, window_line in pieces:
+                check(lines.number(start))
+                for m in pattern.finditer(text, start, end):
+                    if window_line is not None:
+                        candidates.add((window_line, start, end))
+                        break  # the plugin analyses the whole window
+                    # a match may begin on the newline before its line (`\s` prefixes): take both ends
+                    for number in {lines.number(m.start()), lines.number(max(m.start(), m.end() - 1))}:
+                        candidates.add((number, lines.starts[number - 1], lines.starts[number - 1] + len(lines.line(number))))
+        for number, start, end in sorted(candidates):
+            check(number)
+            line = text[start:end]
+            column0 = start - lines.starts[number - 1]  # where `line` begins within its line
             for potential in plugin.analyze_line(filename=path, line=line, line_number=number):
                 value = potential.secret_value or ""
                 if _placeholder_credential(potential.type, value):
@@ -113,16 +176,17 @@ def scan_text(path: str, text: str) -> Iterator[FileFinding]:
                     continue
                 seen.add(key)
                 col = line.find(value) if value else -1
-                start = col + 1 if col >= 0 else 1
-                end = col + 1 + len(value) if col >= 0 else len(line) + 1
+                full_length = len(lines.line(number))
+                start_col = column0 + col + 1 if col >= 0 else 1
+                end_col = start_col + len(value) if col >= 0 else full_length + 1
                 identity = _identity(code, value, lines, number)
                 yield FileFinding(
                     code=code,
-                    span=Span(number, start, number, end),
+                    span=Span(number, start_col, number, end_col),
                     message=_describe(potential.type, code, value),
                     # a private key's token is its fingerprint: two keys in one file stay two findings
                     token=f"{potential.type}:{identity or hashlib.sha256(value.encode()).hexdigest()}",
                     key=identity,
                     # a PEM header says nothing secret, but a one-line PEM string carries the key after it
-                    secret_columns=(start, len(line) + 1) if code == "KL110" and col >= 0 else (start, end) if col >= 0 else None,
+                    secret_columns=(start_col, full_length + 1) if code == "KL110" and col >= 0 else (start_col, end_col) if col >= 0 else None,
                 )

@@ -89,7 +89,7 @@ def render(report: Report, catalog: Catalog, category: str = "keylint") -> str:
         results.append(result)
     notifications = [
         {
-            "level": "warning" if e.kind in ("decode", "suppression") else "error",
+            "level": "note" if e.kind == "skipped" else "warning" if e.kind in ("decode", "suppression") else "error",
             "message": {"text": f"{e.path}: {e.message}"},
             "locations": [
                 {
@@ -122,7 +122,7 @@ def render(report: Report, catalog: Catalog, category: str = "keylint") -> str:
                 "redactionTokens": ["<redacted>"],
                 "invocations": [
                     {
-                        "executionSuccessful": not any(e.kind in ("read", "parse", "timeout") for e in report.errors),
+                        "executionSuccessful": not any(e.kind in ("read", "parse", "timeout", "crash") for e in report.errors),
                         "toolExecutionNotifications": notifications,
                     }
                 ],
