@@ -64,6 +64,7 @@ class KeyNames:
     key_qualifiers: frozenset[str]
     not_key_words: frozenset[str]
     credential_words: frozenset[str] = frozenset()
+    key_names_a_field: frozenset[str] = frozenset()
 
     def is_credential(self, name: str) -> bool:
         """Key-like, or a password/token/API-key entry: what a configuration file must not hold."""
@@ -82,7 +83,7 @@ class KeyNames:
         if self.secret_words.intersection(words) or joined in self.secret_words:
             return True
         # a lone "key" names dict keys, enum members and cache keys far more often than signing keys
-        return "key" in words and bool(self.key_qualifiers.intersection(words))
+        return "key" in words and bool(self.key_qualifiers.intersection(words)) and not self.key_names_a_field.intersection(words)
 
 
 # Tables that rule families keep in their own rules/*.toml files: table name -> {key: type}.
@@ -199,7 +200,7 @@ def _check_keys(table: dict[str, Any], allowed: dict[str, type | tuple[type, ...
 
 _SIGNER_KEYS = {"call": str, "position": int, "keyword": str, "library": str, "operation": str}
 _SETTING_KEYS = {"name": str, "container": str, "framework": str}
-_KEY_NAME_KEYS = {"secret_words": list, "key_qualifiers": list, "not_key_words": list, "credential_words": list}
+_KEY_NAME_KEYS = {"secret_words": list, "key_qualifiers": list, "not_key_words": list, "credential_words": list, "key_names_a_field": list}
 _RULE_KEYS = {"name": str, "summary": str, "severity": str, "precision": str, "cwe": list}
 _EXTENSION_KEYS: dict[str, type | tuple[type, ...]] = {"signer": list, "setting": list, "key_names": dict}
 
@@ -338,6 +339,7 @@ def load_catalog(extensions: tuple[str, ...] = ()) -> Catalog:
             key_qualifiers=frozenset(words.get("key_qualifiers", ())),
             not_key_words=frozenset(words.get("not_key_words", ())),
             credential_words=frozenset(words.get("credential_words", ())),
+            key_names_a_field=frozenset(words.get("key_names_a_field", ())),
         ),
         digest=digest.hexdigest(),
         tables=tuple(sorted((k, tuple(v)) for k, v in tables.items())),

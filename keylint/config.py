@@ -18,8 +18,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
-# Test code and CI configuration: scanned like everything else, reported at low severity.
-DEFAULT_TEST_PATHS = ("tests/", "test/", "testing/", "fixtures/", ".github/", "test_*.py", "*_test.py", "*_testing.py", "tests.py", "test.py", "conftest.py")
+# Test code, examples, docs and CI configuration: scanned like everything else, reported at low severity.
+DEFAULT_TEST_PATHS = ("tests/", "test/", "testing/", "fixtures/", "examples/", "example/", "docs/", ".github/", ".ci/", "test_*.py", "*_test.py", "*_testing.py", "tests.py", "test.py", "conftest.py")
 
 
 class ConfigError(Exception):

@@ -36,7 +36,12 @@ _TEMPLATED = re.compile(
     r"""^\$|\$\{|\$\(|\{\{|\{%|%\(|%\{|#\{|^<.*>$|^ENC\[|^vault:|^!vault|^ref\+|^arn:aws:secretsmanager|^projects/.+/secrets/|^\(\(.*\)\)$""",
     re.IGNORECASE,
 )
-_NOT_A_SECRET = re.compile(r"^(true|false|yes|no|on|off|null|none|nil|~|\d+(\.\d+)?|[|>][-+]?|\{\s*\}|\[\s*\]|[-_.*#=]+)$", re.IGNORECASE)
+_NOT_A_SECRET = re.compile(
+    r"^(true|false|yes|no|on|off|null|none|nil|~|\d+(\.\d+)?|[|>][-+]?|\{\s*\}|\[\s*\]|[-_.*#=]+)$"
+    r"|^[~^<>=!]*\d+(\.\d+)+\S*$"  # a version specifier: "^1.3.6", ">=2.0"
+    r"|^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$",  # an entry point: "package.module:Class"
+    re.IGNORECASE,
+)
 # Well-known default values: for a password or token entry (not a signing key) these are local
 # development defaults (`POSTGRES_PASSWORD=postgres`), not leaked secrets.
 TRIVIAL_VALUES = frozenset(
@@ -50,7 +55,8 @@ _PATH_OR_URL = re.compile(
 )
 # In example/template files these say "put your value here".
 _PLACEHOLDER = re.compile(
-    r"your|change.?me|replace|example|sample|dummy|placeholder|todo|fixme|x{3,}|\*{3,}|\.{3}|insert|enter|generate|here|^secret$|^password$|^key$|^token$|^(some|a|my)[-_ ]",
+    r"your|change.?me|replace|example|sample|dummy|placeholder|todo|fixme|x{3,}|\*{3,}|\.{3}|insert|enter|generate|here|^secret$|^password$|^key$|^token$|^(some|a|my)[-_ ]"
+    r"|^(foo|bar|baz|qux|abc|xyz|fake|test)$",
     re.IGNORECASE,
 )
 

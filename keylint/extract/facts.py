@@ -44,7 +44,7 @@ _PATH = re.compile(r"^(/|\./|\.\./|~/)|\.(pem|key|crt|der|p12|pfx|jwk|jwks|json|
 
 
 def _shape(text: str) -> str:
-    if _TEMPLATE.match(text):
+    if _TEMPLATE.match(text) or not any(c.isalnum() for c in text):  # "${KEY}", "--------"
         return "template"
     if _IDENTIFIER.match(text):
         return "identifier"

@@ -31,6 +31,14 @@ def _is_word_char(c: str) -> bool:
     return c.isalnum() or c == "_"
 
 
+def _count(node: cst.CSTNode, field: str) -> int:
+    """How many parentheses a node owns: expressions keep a sequence, a few nodes one or none."""
+    value = getattr(node, field, None)
+    if isinstance(value, (list, tuple)):
+        return len(value)
+    return 1 if isinstance(value, cst.CSTNode) else 0
+
+
 def _find(code: str, leaf: cst.CSTNode, last: bool) -> int:
     """Where a text token stands in a node's code: its first (or last) occurrence as a token."""
     text = leaf.value  # type: ignore[attr-defined]
@@ -157,9 +165,9 @@ class Positions:
             code = self.module.code_for_node(node.with_changes(**trailing) if trailing else node).rstrip()
         except cst.CSTCodegenError:  # other context-dependent nodes: measured the slow, exact way
             return None
-        for _ in getattr(node, "lpar", ()) or ():  # like LibCST, a node's span excludes its own parentheses
+        for _ in range(_count(node, "lpar")):  # like LibCST, a node's span excludes its own parentheses
             code = code[1:].lstrip() if code.startswith("(") else code
-        for _ in getattr(node, "rpar", ()) or ():
+        for _ in range(_count(node, "rpar")):
             code = code[:-1].rstrip() if code.endswith(")") else code
         k = _find(code, head[-1], last=False)
         j = _find(code, tail[-1], last=True)
