@@ -28,6 +28,7 @@ from keylint.keymaterial import material_id
 from keylint.model import Finding, Report
 from keylint.report import REPORTERS
 from keylint.report.sarif import render as render_sarif
+from keylint.report.text import printable
 from keylint.sweep import sweep
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -199,7 +200,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
     for e in report.errors:
         where = f"{e.path}:{e.line}" if e.line else e.path
-        print(f"keylint: {where}: {e.message}", file=sys.stderr)
+        print(f"keylint: {printable(where)}: {printable(e.message)}", file=sys.stderr)
     color = args.format == "text" and _use_color(args.color, args.output is None and sys.stdout.isatty())
     _write(args.output, REPORTERS[args.format](report, catalog, color))
     if args.sarif_output is not None:

@@ -84,7 +84,10 @@ def _walk(root: Path, unreadable: list[tuple[str, str]]) -> list[str]:
     for folder, dirs, names in os.walk(root, followlinks=False, onerror=failed):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info"))
         rel_folder = Path(folder).relative_to(root)
-        for name in names:
+        # links to folders are listed like files: never walked into, but reported when they leave the project
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        dirs[:] = [d for d in dirs if d not in links]
+        for name in names + links:
             out.append((rel_folder / name).as_posix() if str(rel_folder) != "." else name)
     return out
 

@@ -157,7 +157,7 @@ def _finalize(drafts: list[Draft], config: Config, catalog: Catalog, digests: di
                     message=d.message,
                     severity=severity,
                     location=Location(path, d.span),
-                    snippet=_redact_line(line.strip("\r\n"), d.secret_columns),
+                    snippet=_redact_line(line.strip("\r\n"), d.secret_columns) if line else "",
                     fingerprint=content_fingerprint(d.code, path, d.token, occurrence),
                     line_hash=hashes[d.span.line - 1] if d.span.line <= len(hashes) else "",
                     related=tuple(Related(Location(p, s), m) for p, s, m in d.related),

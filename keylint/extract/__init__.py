@@ -109,8 +109,10 @@ _TOO_NESTED = ("too many nested parentheses", "too many levels of indentation", 
 def _refused_nesting(text: str) -> str | None:
     try:
         ast.parse(text)
-    except (RecursionError, MemoryError):
+    except RecursionError:
         return "too deeply nested for Python's own parser"
+    except MemoryError:  # CPython's parser also says this for deep nesting, not only when memory is short
+        return "too deeply nested or too large for Python's own parser (out of memory)"
     except SyntaxError as exc:
         if any(reason in str(exc.msg) for reason in _TOO_NESTED):
             return f"Python refuses it: {exc.msg}"

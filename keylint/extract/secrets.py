@@ -101,6 +101,12 @@ def _identity(code: str, value: str, lines: _Lines, number: int) -> str:
 _LONG_LINE = 4096
 _OVERLAP = 1024
 _BLOCK = 32 * 1024
+# Some patterns are cubic in a run of spaces (`(?: *)(?:=| +|...)(?: *)` in the IBM, Cloudant and
+# Softlayer detectors: 4,000 spaces after "pwd" cost minutes even inside one window). The detectors
+# see each run of more than _SPACES spaces shortened to _SPACES (newlines untouched, so line
+# numbers hold); columns are then taken from the original line. No secret holds such a run.
+_SPACES = 16
+_SPACE_RUN = re.compile(" {%d,}" % (_SPACES + 1))
 
 
 class ScanDeadline(Exception):
@@ -142,7 +148,9 @@ def scan_text(path: str, text: str, deadline: float | None = None) -> Iterator[F
     """detect-secrets' regex detectors over `text`, run only on lines their patterns match.
 
     `deadline` (a `time.monotonic()` value) bounds the time; past it `ScanDeadline` is raised."""
-    lines = _Lines(text)
+    original = _Lines(text)
+    text = _SPACE_RUN.sub(" " * _SPACES, text)
+    lines = _Lines(text) if len(text) != len(original.text) else original
     pieces = _pieces(lines) if text else []
     seen: set[tuple[str, int, str]] = set()
 
@@ -150,43 +158,52 @@ def scan_text(path: str, text: str, deadline: float | None = None) -> Iterator[F
         if deadline is not None and time.monotonic() > deadline:
             raise ScanDeadline(number)
 
-    for plugin, code, patterns in _plugins():
-        # a candidate: (line number, start and end offsets of the text the plugin analyses)
-        candidates: set[tuple[int, int, int]] = set()
-        for pattern in patterns:
-            for start, end, window_line in pieces:
-                check(lines.number(start))
-                for m in pattern.finditer(text, start, end):
+    # pieces outermost: the text is scanned front to back by every detector, so when time runs out
+    # what was found covers a prefix of the file and the notification says where it stopped
+    analysed: set[tuple[int, int, int, int]] = set()  # (detector, line number, start, end)
+    for piece_start, piece_end, window_line in pieces:
+        check(lines.number(piece_start))
+        for k, (plugin, code, patterns) in enumerate(_plugins()):
+            # a candidate: (line number, start and end offsets of the text the plugin analyses)
+            candidates: set[tuple[int, int, int]] = set()
+            for pattern in patterns:
+                for m in pattern.finditer(text, piece_start, piece_end):
                     if window_line is not None:
-                        candidates.add((window_line, start, end))
+                        candidates.add((window_line, piece_start, piece_end))
                         break  # the plugin analyses the whole window
                     # a match may begin on the newline before its line (`\s` prefixes): take both ends
                     for number in {lines.number(m.start()), lines.number(max(m.start(), m.end() - 1))}:
                         candidates.add((number, lines.starts[number - 1], lines.starts[number - 1] + len(lines.line(number))))
-        for number, start, end in sorted(candidates):
-            check(number)
-            line = text[start:end]
-            column0 = start - lines.starts[number - 1]  # where `line` begins within its line
-            for potential in plugin.analyze_line(filename=path, line=line, line_number=number):
-                value = potential.secret_value or ""
-                if _placeholder_credential(potential.type, value):
+            for number, start, end in sorted(candidates):
+                if (k, number, start, end) in analysed:
                     continue
-                key = (code, number, value)
-                if key in seen:
-                    continue
-                seen.add(key)
-                col = line.find(value) if value else -1
-                full_length = len(lines.line(number))
-                start_col = column0 + col + 1 if col >= 0 else 1
-                end_col = start_col + len(value) if col >= 0 else full_length + 1
-                identity = _identity(code, value, lines, number)
-                yield FileFinding(
-                    code=code,
-                    span=Span(number, start_col, number, end_col),
-                    message=_describe(potential.type, code, value),
-                    # a private key's token is its fingerprint: two keys in one file stay two findings
-                    token=f"{potential.type}:{identity or hashlib.sha256(value.encode()).hexdigest()}",
-                    key=identity,
-                    # a PEM header says nothing secret, but a one-line PEM string carries the key after it
-                    secret_columns=(start_col, full_length + 1) if code == "KL110" and col >= 0 else (start_col, end_col) if col >= 0 else None,
-                )
+                analysed.add((k, number, start, end))
+                check(number)
+                line = text[start:end]
+                column0 = start - lines.starts[number - 1]  # where `line` begins within its line
+                for potential in plugin.analyze_line(filename=path, line=line, line_number=number):
+                    value = potential.secret_value or ""
+                    if _placeholder_credential(potential.type, value):
+                        continue
+                    key = (code, number, value)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    col = line.find(value) if value else -1
+                    if col >= 0 and lines is not original:  # runs of spaces were shortened: columns from the real line
+                        real = original.line(number).find(value)
+                        column0, col = (0, real) if real >= 0 else (column0, col)
+                    full_length = len(original.line(number))
+                    start_col = column0 + col + 1 if col >= 0 else 1
+                    end_col = start_col + len(value) if col >= 0 else full_length + 1
+                    identity = _identity(code, value, original, number)
+                    yield FileFinding(
+                        code=code,
+                        span=Span(number, start_col, number, end_col),
+                        message=_describe(potential.type, code, value),
+                        # a private key's token is its fingerprint: two keys in one file stay two findings
+                        token=f"{potential.type}:{identity or hashlib.sha256(value.encode()).hexdigest()}",
+                        key=identity,
+                        # a PEM header says nothing secret, but a one-line PEM string carries the key after it
+                        secret_columns=(start_col, full_length + 1) if code == "KL110" and col >= 0 else (start_col, end_col) if col >= 0 else None,
+                    )

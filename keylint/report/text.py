@@ -24,12 +24,18 @@ def _highlight(line: str, path: str) -> str:
     return highlight(line, lexer, TerminalFormatter()).rstrip("\n")
 
 
+def printable(text: str) -> str:
+    """`text` with control characters escaped: a file may be named `x\\n::error ...` or carry a
+    terminal escape sequence in its name, and neither may forge output lines or drive a terminal."""
+    return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in text)
+
+
 def render(report: Report, catalog: Catalog, color: bool) -> str:
     names = {r.code: r.name for r in catalog.rules}
     out: list[str] = []
     for f in report.findings:
         s = f.location.span
-        where = f"{f.location.path}:{s.line}:{s.column}"
+        where = f"{printable(f.location.path)}:{s.line}:{s.column}"
         head = f"{where}: {f.code} [{f.severity.value}] {names.get(f.code, '')}"
         if color:
             head = f"{_BOLD}{where}{_RESET}: {_SEVERITY_COLOR[f.severity]}{f.code} [{f.severity.value}]{_RESET} {names.get(f.code, '')}"
@@ -40,7 +46,7 @@ def render(report: Report, catalog: Catalog, color: bool) -> str:
             gutter = f"{s.line:>6} | "
             out.append((f"{_DIM}{gutter}{_RESET}" if color else gutter) + snippet)
         for r in f.related:
-            out.append(f"    related: {r.location.path}:{r.location.span.line}: {r.message}")
+            out.append(f"    related: {printable(r.location.path)}:{r.location.span.line}: {r.message}")
         out.append("")
     counts = Counter(f.severity for f in report.findings)
     if report.findings:
