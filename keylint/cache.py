@@ -48,13 +48,19 @@ class FactCache:
         except (OSError, sqlite3.Error):
             self.db = None  # an unusable cache only costs time
 
-    def key(self, path: str, digest: str) -> str:
-        return hashlib.sha256(f"{self.salt}{path}\0{digest}".encode("utf-8", "surrogatepass")).hexdigest()
+    def key(self, path: str, digest: str, deferred: bool = False) -> str:
+        mode = "\0deferred" if deferred else ""  # a module the prefilter left unparsed is its own entry
+        return hashlib.sha256(f"{self.salt}{path}\0{digest}{mode}".encode("utf-8", "surrogatepass")).hexdigest()
 
-    def get(self, path: str, digest: str) -> FileFacts | None:
+    def get(self, path: str, digest: str, allow_deferred: bool = False) -> FileFacts | None:
+        """Full facts for the file, else (when `allow_deferred`) the facts of a prefiltered run."""
+        found = self._get(path, digest, False)
+        return found if found is not None or not allow_deferred else self._get(path, digest, True)
+
+    def _get(self, path: str, digest: str, deferred: bool) -> FileFacts | None:
         if self.db is None:
             return None
-        key = self.key(path, digest)
+        key = self.key(path, digest, deferred)
         try:
             row = self.db.execute("SELECT data FROM facts WHERE key = ?", (key,)).fetchone()
         except sqlite3.Error:
@@ -65,14 +71,14 @@ class FactCache:
             facts = pickle.loads(row[0])
         except Exception:  # corrupted or from an incompatible build: rebuild it
             facts = None
-        if not isinstance(facts, FileFacts) or facts.path != path or facts.digest != digest:
+        if not isinstance(facts, FileFacts) or facts.path != path or facts.digest != digest or facts.deferred != deferred:
             self.pending.append((key, b""))
             return None
         return facts
 
     def put(self, facts: FileFacts) -> None:
         if self.db is not None:
-            self.pending.append((self.key(facts.path, facts.digest), pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)))
+            self.pending.append((self.key(facts.path, facts.digest, facts.deferred), pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)))
 
     def close(self) -> None:
         if self.db is None:

@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--cache-dir", type=Path, help="fact cache location (default: $KEYLINT_CACHE_DIR or ~/.cache/keylint)")
     s.add_argument("--fail-on-error", action="store_true", default=None, help="exit 2 when a file cannot be read or parsed")
     s.add_argument("--file-timeout", type=float, default=60.0, metavar="SECONDS", help="time one file may take; a slower file is reported and scanned for secrets only (default 60)")
+    s.add_argument("--no-prefilter", action="store_true", help="parse every Python module, not only those a rule could use (slower; same findings)")
     s.add_argument("--baseline", type=Path, help="report only findings not in this baseline file (default: `baseline` in the configuration)")
     s.add_argument("--no-baseline", action="store_true", help="ignore the configured baseline and report every finding")
     s.add_argument("--history", nargs="?", const="HEAD", metavar="REV-RANGE", help="scan for key material (KL1xx) in every blob the commits of REV-RANGE added (default HEAD: all history); text or json")
@@ -133,7 +134,8 @@ def _scan(args: argparse.Namespace) -> tuple[Config, Report]:
     cache_dir = None if args.no_cache else (args.cache_dir or cache_dir_default())
     selected = paths_relative_to(root, resolved)
     timeout = max(0.1, getattr(args, "file_timeout", 60.0))
-    return config, scan(config, selected, ScanOptions(jobs=max(0, args.jobs), cache_dir=cache_dir, file_timeout=timeout))
+    options = ScanOptions(jobs=max(0, args.jobs), cache_dir=cache_dir, file_timeout=timeout, prefilter=not getattr(args, "no_prefilter", False))
+    return config, scan(config, selected, options)
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:

@@ -18,12 +18,13 @@ from keylint.checks import run_checks
 from keylint.checks.base import Context, Draft
 from keylint.config import Config
 from keylint.discover import Discovered, discover, read_regular
-from keylint.extract import decode, extract_file
+from keylint.extract import PYTHON_SUFFIXES, decode, extract_file
 from keylint.extract.facts import FileFacts
+from keylint.extract.python import module_name
 from keylint.fingerprint import content_fingerprint, line_hashes
 from keylint.link import Project
 from keylint.model import FileError, Finding, Location, Related, Report, Severity, Stats
-from keylint.workers import Limits, extract_isolated
+from keylint.workers import Limits, Task, extract_isolated
 
 # Long runs of key-alphabet characters with letters and digits mixed: redacted from every snippet
 # even when no rule marked them, so an unmarked secret on a flagged line never reaches output.
@@ -39,18 +40,57 @@ class ScanOptions:
     # in this process, unguarded (for profiling and debugging only)
     file_timeout: float | None = 60.0
     memory_limit: int = 2 * 1024**3  # bytes of address space each extraction worker may add
+    # parse only Python modules that some family could use, or that such a module imports
+    # (keylint.extract.python.PREFILTER_PATTERNS); off: parse every module
+    prefilter: bool = True
 
 
-def _extract_one(args: tuple[str, bytes, tuple[str, ...]]) -> FileFacts:
-    path, data, extensions = args
-    return extract_file(path, data, load_catalog(extensions))
+def _extract_one(args: Task) -> FileFacts:
+    path, data, extensions, prefilter = args
+    return extract_file(path, data, load_catalog(extensions), prefilter=prefilter)
+
+
+def _run(tasks: list[Task], options: ScanOptions) -> list[FileFacts]:
+    jobs = options.jobs or os.cpu_count() or 1
+    if options.file_timeout is not None and tasks:
+        # untrusted input: each file in a worker with a deadline and a memory cap (keylint/workers.py)
+        return extract_isolated(tasks, jobs, Limits(options.file_timeout, options.memory_limit))
+    if jobs > 1 and len(tasks) > 8:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(_extract_one, tasks, chunksize=max(1, min(32, len(tasks) // (jobs * 4)))))
+    return [_extract_one(item) for item in tasks]
+
+
+def _imported_deferred(facts: dict[str, FileFacts]) -> list[str]:
+    """Deferred modules that a parsed module imports: they may hold what a flow needs."""
+    by_name: dict[str, list[str]] = {}
+    for path, f in facts.items():
+        if f.deferred:
+            parts = module_name(path)[0].split(".")
+            for i in range(len(parts)):  # by suffix too: imports may start below the project root
+                by_name.setdefault(".".join(parts[i:]), []).append(path)
+    if not by_name:
+        return []
+    wanted: set[str] = set()
+    for f in facts.values():
+        if f.python is None:
+            continue
+        for qualname in [*f.python.imports.values(), *f.python.star_imports]:
+            parts = qualname.split(".")
+            for i in range(len(parts), 0, -1):
+                hits = by_name.get(".".join(parts[:i]))
+                if hits:
+                    wanted.update(hits)
+                    break
+    return sorted(wanted)
 
 
 def _extract_all(config: Config, catalog: Catalog, paths: Sequence[str], options: ScanOptions) -> tuple[list[FileFacts], list[FileError], int]:
     cache = FactCache(options.cache_dir, catalog.digest) if options.cache_dir is not None else None
-    facts: list[FileFacts] = []
+    facts: dict[str, FileFacts] = {}
     errors: list[FileError] = []
-    todo: list[tuple[str, bytes, tuple[str, ...]]] = []
+    data_of: dict[str, bytes] = {}
+    todo: list[Task] = []
     hits = 0
     for rel in paths:
         try:
@@ -58,26 +98,35 @@ def _extract_all(config: Config, catalog: Catalog, paths: Sequence[str], options
         except OSError as exc:
             errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}", kind="read"))
             continue
-        cached = cache.get(rel, hashlib.sha256(data).hexdigest()) if cache is not None else None
+        cached = cache.get(rel, hashlib.sha256(data).hexdigest(), allow_deferred=options.prefilter) if cache is not None else None
         if cached is not None:
-            facts.append(cached)
+            facts[rel] = cached
             hits += 1
         else:
-            todo.append((rel, data, config.extend_catalogs))
-    jobs = options.jobs or os.cpu_count() or 1
-    if options.file_timeout is not None and todo:
-        # untrusted input: each file in a worker with a deadline and a memory cap (keylint/workers.py)
-        fresh = extract_isolated(todo, jobs, Limits(options.file_timeout, options.memory_limit))
-    elif jobs > 1 and len(todo) > 8:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            fresh = list(pool.map(_extract_one, todo, chunksize=max(1, min(32, len(todo) // (jobs * 4)))))
-    else:
-        fresh = [_extract_one(item) for item in todo]
+            todo.append((rel, data, config.extend_catalogs, options.prefilter))
+        if options.prefilter and rel.endswith(PYTHON_SUFFIXES):
+            data_of[rel] = data
+    fresh = _run(todo, options)
+    # Deferred modules imported by parsed ones are extracted in full, until no new one is imported.
+    while True:
+        facts.update((f.path, f) for f in fresh)
+        if cache is not None:
+            for f in fresh:
+                cache.put(f)
+        needed = _imported_deferred(facts) if options.prefilter else []
+        if not needed:
+            break
+        forced = []
+        for rel in needed:
+            cached = cache.get(rel, facts[rel].digest) if cache is not None else None
+            if cached is not None:
+                facts[rel] = cached
+            else:
+                forced.append((rel, data_of[rel], config.extend_catalogs, False))
+        fresh = _run(forced, options)
     if cache is not None:
-        for f in fresh:
-            cache.put(f)
         cache.close()
-    return facts + fresh, errors, hits
+    return list(facts.values()), errors, hits
 
 
 def _under(path: str, selected: Sequence[str] | None) -> bool:

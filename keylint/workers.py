@@ -30,8 +30,8 @@ from keylint.extract.facts import FileFacts
 from keylint.extract.secrets import _plugins as secret_plugins
 from keylint.model import FileError
 
-# A task: (repository-relative path, file bytes, extend-catalogs paths).
-Task = tuple[str, bytes, tuple[str, ...]]
+# A task: (repository-relative path, file bytes, extend-catalogs paths, prefilter).
+Task = tuple[str, bytes, tuple[str, ...], bool]
 
 FULL, SECRETS_ONLY = "full", "secrets-only"
 # Share of the per-file time the secret scan may use: in a full extraction the parsers need the
@@ -46,10 +46,10 @@ class Limits:
 
 
 def _extract(task: Task, mode: str, deadline: float) -> FileFacts:
-    path, data, extensions = task
+    path, data, extensions, prefilter = task
     if mode == SECRETS_ONLY:
         return extract_secrets_only(path, data, deadline=deadline)
-    return extract_file(path, data, load_catalog(extensions), deadline=deadline)
+    return extract_file(path, data, load_catalog(extensions), deadline=deadline, prefilter=prefilter)
 
 
 def _cap_memory(extra: int) -> None:
@@ -139,7 +139,7 @@ def _died(process: Any) -> str:
 
 
 def _failed(task: Task, why: str, kind: str) -> FileFacts:
-    path, data, _ = task
+    path, data = task[0], task[1]
     facts = FileFacts(path=path, digest=hashlib.sha256(data).hexdigest())
     facts.errors.append(FileError(path, f"{why}; not scanned", kind=kind))
     return facts

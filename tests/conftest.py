@@ -40,9 +40,9 @@ def assert_valid_sarif(text: str) -> dict:
     return log
 
 
-def scan_project(root: Path, selected: list[str] | None = None, jobs: int = 1, cache_dir: Path | None = None, **overrides: object) -> Report:
+def scan_project(root: Path, selected: list[str] | None = None, jobs: int = 1, cache_dir: Path | None = None, prefilter: bool = True, **overrides: object) -> Report:
     config = load_config(root, None, overrides or None)
-    report = scan(config, selected, ScanOptions(jobs=jobs, cache_dir=cache_dir))
+    report = scan(config, selected, ScanOptions(jobs=jobs, cache_dir=cache_dir, prefilter=prefilter))
     assert_valid_sarif(render_sarif(report, load_catalog(config.extend_catalogs)))
     return report
 

@@ -18,7 +18,7 @@ from keylint.extract.config_files import is_config_file, scan_config
 from keylint.extract.facts import FileFacts, Suppression
 from keylint.extract.jwk import scan_json
 from keylint.extract.openapi import scan_openapi
-from keylint.extract.python import extract_python
+from keylint.extract.python import extract_python, worth_parsing
 from keylint.extract.secrets import ScanDeadline, scan_text
 from keylint.model import FileError
 
@@ -61,9 +61,10 @@ def _suppressions(path: str, text: str) -> tuple[list[Suppression], list[FileErr
     return found, errors
 
 
-def extract_file(path: str, data: bytes, catalog: Catalog, deadline: float | None = None) -> FileFacts:
+def extract_file(path: str, data: bytes, catalog: Catalog, deadline: float | None = None, prefilter: bool = False) -> FileFacts:
     """Facts for one file. `path` is repository-relative; `data` its bytes; `deadline` (a
-    `time.monotonic()` value) bounds the secret scan, which stops there and says so."""
+    `time.monotonic()` value) bounds the secret scan, which stops there and says so. With
+    `prefilter`, a Python module whose bytes no family could use is not parsed (`deferred`)."""
     facts, text = _secrets(path, data, deadline)
     if is_config_file(path):
         facts.findings.extend(scan_config(path, text, catalog.key_names))
@@ -71,7 +72,9 @@ def extract_file(path: str, data: bytes, catalog: Catalog, deadline: float | Non
         facts.findings.extend(scan_json(path, text))
     facts.findings.extend(scan_openapi(path, text))
     if path.endswith(PYTHON_SUFFIXES):
-        if "\x00" in text:
+        if prefilter and not worth_parsing(data) and _parses(text):
+            facts.deferred = True  # still checked with CPython's parser (fast), so bad files are reported
+        elif "\x00" in text:
             facts.errors.append(FileError(path, "contains NUL bytes; not parsed as Python", kind="parse"))
         else:
             _python(facts, text, catalog)
@@ -104,6 +107,16 @@ def extract_secrets_only(path: str, data: bytes, deadline: float | None = None) 
 # the same input. So such a file is turned away before LibCST sees it. Only these refusals count:
 # any other SyntaxError falls through to LibCST, which accepts syntax newer than this interpreter.
 _TOO_NESTED = ("too many nested parentheses", "too many levels of indentation", "too complex", "too many statically nested blocks")
+
+
+def _parses(text: str) -> bool:
+    """CPython's parser accepts it. (A file it rejects goes to LibCST, which has the last word:
+    it accepts syntax newer than this interpreter, and reports what it cannot parse.)"""
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _refused_nesting(text: str) -> str | None:

@@ -220,6 +220,9 @@ class FileFacts:
     path: str  # repository-relative POSIX path
     digest: str  # sha256 of the file's bytes
     python: PythonFacts | None = None
+    # a Python module the prefilter left unparsed: no family could find anything in it on its own;
+    # the engine extracts it in full if a parsed module imports it
+    deferred: bool = False
     findings: list[FileFinding] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
