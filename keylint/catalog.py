@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
 
 from keylint.model import Severity
 
@@ -273,7 +276,7 @@ def _word_lists(table: dict[str, Any], where: str) -> dict[str, list[str]]:
 
 
 def _rules(data: dict[str, Any]) -> list[RuleMeta]:
-    docs = resources.files("keylint.rules").joinpath("docs")
+    docs = rules_folder().joinpath("docs")
     out = []
     for code, table in sorted(data.items()):
         where = f"rules.toml: [{code}]"
@@ -297,10 +300,19 @@ def _rules(data: dict[str, Any]) -> list[RuleMeta]:
     return out
 
 
+def rules_folder() -> Traversable:
+    """The `rules/` data: shipped inside the wheel as `keylint.rules`; when keylint runs from a
+    source checkout that is not installed (its `keylint/` first on sys.path), the folder beside it."""
+    try:
+        return resources.files("keylint.rules")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "rules"
+
+
 @lru_cache(maxsize=8)
 def load_catalog(extensions: tuple[str, ...] = ()) -> Catalog:
     """The built-in catalogs plus the user's `extend-catalogs` files (appended, never replacing)."""
-    base = resources.files("keylint.rules")
+    base = rules_folder()
     names = sorted(p.name for p in base.iterdir() if p.name.endswith(".toml"))
     texts = {name: base.joinpath(name).read_text(encoding="utf-8") for name in names}
     rules = _rules(_parse(texts["rules.toml"], "rules.toml"))
