@@ -30,6 +30,12 @@ _STRING_ATTRS = frozenset(
 _CONFIG_CLASSES = frozenset({"Meta", "Config"})
 _ORM_MODE = frozenset({"orm_mode", "from_attributes"})
 _ID_KEYS = frozenset({"id", "pk"})
+# Calls a dict of ids may be handed to on its way into a response (or into a list that becomes one).
+_RESPONSE_CALLS = frozenset(
+    {"jsonify", "JsonResponse", "JSONResponse", "ORJSONResponse", "UJSONResponse", "Response", "HttpResponse",
+     "make_response", "json_response", "dumps", "dict", "list", "tuple", "append", "extend", "insert", "update",
+     "setdefault", "sorted", "success", "ok"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +176,9 @@ class ModelVisitor(FactVisitor):
         self.lookup_calls = {e["call"]: e["model_position"] for e in self.catalog.table("model_lookup_call")}
         self.serializer_methods = frozenset(e["name"] for e in self.catalog.table("serializer_method"))
         self.route_methods = frozenset({"get", "post", "put", "patch", "delete", "api_route", "route", "head", "options"})
+        # the last name of every call being visited, innermost last: a dict handed to `reverse()` or
+        # `filter()` is a lookup, not a response; one handed to `jsonify()` or `append()` may be
+        self.open_calls: list[str] = []
 
     # ---- helpers ----
     def names_in(self, node: cst.BaseExpression | None) -> tuple[str, ...]:
@@ -416,7 +425,11 @@ class ModelVisitor(FactVisitor):
             return v if isinstance(v, str) else None
         return None
 
+    def leave_Call(self, original_node: cst.Call) -> None:
+        self.open_calls.pop()
+
     def visit_Call(self, node: cst.Call) -> None:
+        self.open_calls.append((dotted(node.func) or "").rpartition(".")[2])
         if not any(kind == "def" for kind, _, _ in self.stack):
             return
         keyed = [a for a in node.args if a.keyword is not None and a.keyword.value in self.pk_keywords]
@@ -455,7 +468,7 @@ class ModelVisitor(FactVisitor):
 
     def visit_Dict(self, node: cst.Dict) -> None:
         function = self.function_name()
-        if function is None:
+        if function is None or (self.open_calls and self.open_calls[-1] not in _RESPONSE_CALLS):
             return
         for el in node.elements:
             if not isinstance(el, cst.DictElement):
