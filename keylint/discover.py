@@ -177,3 +177,12 @@ def discover(config: Config) -> Discovered:
             continue
         files.append(rel)
     return Discovered(tuple(files), binary, large, tuple(unreadable), tuple(skipped))
+
+
+def git_prefix(root: Path) -> str:
+    """`root`'s path inside its git work tree, with a trailing slash ("" at the top or outside git)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=root, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""

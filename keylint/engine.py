@@ -17,7 +17,7 @@ from keylint.catalog import Catalog, load_catalog
 from keylint.checks import run_checks
 from keylint.checks.base import Context, Draft
 from keylint.config import Config
-from keylint.discover import Discovered, discover, read_regular
+from keylint.discover import Discovered, discover, git_prefix, read_regular
 from keylint.extract import PYTHON_SUFFIXES, decode, extract_file
 from keylint.extract.facts import FileFacts
 from keylint.extract.python import module_name
@@ -245,7 +245,7 @@ def scan(config: Config, selected: Sequence[str] | None = None, options: ScanOpt
         cached_files=hits,
         seconds=time.perf_counter() - started,
     )
-    return Report(findings=tuple(findings), errors=tuple(errors), stats=stats, root=str(config.root))
+    return Report(findings=tuple(findings), errors=tuple(errors), stats=stats, root=str(config.root), uri_prefix=git_prefix(config.root))
 
 
 def paths_relative_to(root: Path, paths: Iterable[Path]) -> list[str] | None:

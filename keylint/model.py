@@ -94,3 +94,6 @@ class Report:
     errors: tuple[FileError, ...]
     stats: Stats = field(default_factory=Stats)
     root: str = "."
+    # the project root's path inside its git work tree ("backend/" in a monorepo, else ""): SARIF and
+    # GitHub annotations are read relative to the repository, not to the project keylint linked
+    uri_prefix: str = ""

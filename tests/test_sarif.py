@@ -43,9 +43,25 @@ def test_results_have_one_relative_location_and_both_fingerprints() -> None:
 
 def test_cross_module_result_points_at_its_use() -> None:
     run = _sarif(FIXTURES / "kl1-flask-app")["runs"][0]
-    reset = [r for r in run["results"] if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "app/links.py" and r["ruleId"] == "KL101"]
+    # the fixture project lies inside this repository: URIs are relative to the repository root
+    here = "fixtures/kl1-flask-app/"
+    reset = [r for r in run["results"] if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == here + "app/links.py" and r["ruleId"] == "KL101"]
     related_uris = {rl["physicalLocation"]["artifactLocation"]["uri"] for r in reset for rl in r.get("relatedLocations", [])}
-    assert "app/admin.py" in related_uris
+    assert here + "app/admin.py" in related_uris
+
+
+def test_uris_are_relative_to_the_repository_in_a_monorepo(tmp_path: Path, capsys) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "backend").mkdir()
+    (tmp_path / "backend" / "pyproject.toml").write_text("[project]\nname = 'api'\n")
+    (tmp_path / "backend" / "settings.py").write_text('SECRET_KEY = "monorepo-backend-secret-key-0"\n')
+    sarif = tmp_path / "out.sarif"
+    assert main(["scan", str(tmp_path / "backend"), "--no-cache", "--format", "github", "--sarif-output", str(sarif)]) == 1
+    assert capsys.readouterr().out.startswith("::error file=backend/settings.py,line=1,")
+    (result,) = assert_valid_sarif(sarif.read_text())["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "backend/settings.py"
 
 
 def test_empty_run_still_has_results(project) -> None:

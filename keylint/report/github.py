@@ -21,13 +21,13 @@ def render(report: Report, catalog: Catalog) -> str:
     out = []
     for f in report.findings:
         s = f.location.span
-        props = [f"file={_prop(f.location.path)}", f"line={s.line}", f"endLine={s.end_line}"]
+        props = [f"file={_prop(report.uri_prefix + f.location.path)}", f"line={s.line}", f"endLine={s.end_line}"]
         if s.line == s.end_line:
             props += [f"col={s.column}", f"endColumn={s.end_column}"]
         title = f"{f.code} {names.get(f.code, '')}".strip()
         props.append(f"title={_prop(title)}")
         out.append(f"::{_LEVEL[f.severity]} {','.join(props)}::{_data(f.message)}")
     for e in report.errors:
-        props = [f"file={_prop(e.path)}"] + ([f"line={e.line}"] if e.line else []) + ["title=keylint could not scan this file"]
+        props = [f"file={_prop(report.uri_prefix + e.path)}"] + ([f"line={e.line}"] if e.line else []) + ["title=keylint could not scan this file"]
         out.append(f"::warning {','.join(props)}::{_data(e.message)}")
     return "".join(line + "\n" for line in out)

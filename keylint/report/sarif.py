@@ -31,6 +31,7 @@ def _region(span: Span, snippet: str | None = None) -> dict[str, Any]:
 
 
 def _location(path: str, span: Span, snippet: str | None = None) -> dict[str, Any]:
+    """`path` already carries the report's `uri_prefix`."""
     return {
         "physicalLocation": {
             "artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"},
@@ -75,7 +76,7 @@ def render(report: Report, catalog: Catalog, category: str = "keylint") -> str:
             "ruleIndex": index[f.code],
             "level": f.severity.level,
             "message": {"text": f.message},
-            "locations": [_location(f.location.path, f.location.span, f.snippet)],
+            "locations": [_location(report.uri_prefix + f.location.path, f.location.span, f.snippet)],
             "partialFingerprints": {"primaryLocationLineHash": f.line_hash, FINGERPRINT_KEY: f.fingerprint},
             "properties": {"severity": f.severity.value, "security-severity": f.severity.score},
         }
@@ -83,7 +84,7 @@ def render(report: Report, catalog: Catalog, category: str = "keylint") -> str:
             del result["partialFingerprints"]["primaryLocationLineHash"]
         if f.related:
             result["relatedLocations"] = [
-                {"id": i, **_location(r.location.path, r.location.span), "message": {"text": r.message}}
+                {"id": i, **_location(report.uri_prefix + r.location.path, r.location.span), "message": {"text": r.message}}
                 for i, r in enumerate(f.related, start=1)
             ]
         results.append(result)
@@ -94,7 +95,7 @@ def render(report: Report, catalog: Catalog, category: str = "keylint") -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": e.path, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": report.uri_prefix + e.path, "uriBaseId": "%SRCROOT%"},
                         **({"region": {"startLine": e.line}} if e.line else {}),
                     }
                 }
