@@ -68,14 +68,14 @@ def _cap_memory(extra: int) -> None:
         pass  # no /proc or no setrlimit: the deadline still bounds the worker
 
 
-def _serve(conn: Connection, limits: Limits) -> None:
+def _serve(inbox: Connection, outbox: Connection, limits: Limits) -> None:
     """Worker loop: receive a batch of (index, task, mode), send back (index, facts) for each as it
     is done (so the parent can time every file); None ends the loop. A failure the worker can
     catch itself is sent back as a string saying what happened."""
     _cap_memory(limits.memory_bytes)
     while True:
         try:
-            batch = conn.recv()
+            batch = inbox.recv()
         except (EOFError, OSError):
             return
         if batch is None:
@@ -90,9 +90,9 @@ def _serve(conn: Connection, limits: Limits) -> None:
             except Exception as exc:  # a bug in an extractor must not end the scan; report it on the file
                 facts = f"internal error {type(exc).__name__}"
             try:
-                conn.send((index, facts))
+                outbox.send((index, facts))
             except MemoryError:
-                conn.send((index, "ran out of memory"))
+                outbox.send((index, "ran out of memory"))
 
 
 # Small files go to a worker in batches (one pipe round trip per file would cost more than the
@@ -103,24 +103,27 @@ _BATCH_BYTES = 256 * 1024
 
 class _Worker:
     def __init__(self, context: Any, limits: Limits) -> None:
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, limits), daemon=True)
+        # two one-way OS pipes, not a duplex Pipe (a socketpair): extraction uses no socket at all
+        inbox, self.outbox = context.Pipe(duplex=False)
+        self.conn, outbox = context.Pipe(duplex=False)
+        self.process = context.Process(target=_serve, args=(inbox, outbox, limits), daemon=True)
         self.process.start()
-        child.close()
+        inbox.close()
+        outbox.close()
         self.jobs: deque[tuple[int, str]] = deque()  # (task index, mode), in the order worked on
         self.started = 0.0  # when the file at the head of `jobs` was begun
 
     def give(self, batch: list[tuple[int, str]], tasks: Sequence[Task]) -> None:
         self.jobs.extend(batch)
         self.started = time.monotonic()
-        self.conn.send([(index, tasks[index], mode) for index, mode in batch])
+        self.outbox.send([(index, tasks[index], mode) for index, mode in batch])
 
     def stop(self, kill: bool) -> None:
         if kill:
             self.process.kill()
         else:
             try:
-                self.conn.send(None)
+                self.outbox.send(None)
             except OSError:
                 self.process.kill()
         self.process.join(5)
@@ -128,6 +131,7 @@ class _Worker:
             self.process.kill()
             self.process.join()
         self.conn.close()
+        self.outbox.close()
 
 
 def _died(process: Any) -> str:

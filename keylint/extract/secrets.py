@@ -71,6 +71,20 @@ def _placeholder_credential(secret_type: str, value: str) -> bool:
     return any(c in value for c in "{}$%<>") or value.lower() in TRIVIAL_VALUES or len(value) < 6
 
 
+def _whole_token(patterns: tuple[re.Pattern[str], ...], line: str, value: str) -> str:
+    """detect-secrets reports a pattern's first group when it has one. In the GitHub and GitLab
+    detectors that group is only the type prefix (`ghp`), so the rest of the token would be neither
+    in the finding nor redacted from the snippet. A group that opens its match is such a prefix:
+    then the whole match is the secret."""
+    for pattern in patterns:
+        if not pattern.groups:
+            continue
+        for m in pattern.finditer(line):
+            if m.group(1) == value and m.start(1) == m.start() and m.end(1) < m.end():
+                return m.group(0)
+    return value
+
+
 def _describe(secret_type: str, code: str, value: str) -> str:
     if code == "KL110":
         kind = re.search(r"BEGIN ([A-Z0-9 ]*)PRIVATE KEY", value)
@@ -182,7 +196,7 @@ def scan_text(path: str, text: str, deadline: float | None = None) -> Iterator[F
                 line = text[start:end]
                 column0 = start - lines.starts[number - 1]  # where `line` begins within its line
                 for potential in plugin.analyze_line(filename=path, line=line, line_number=number):
-                    value = potential.secret_value or ""
+                    value = _whole_token(patterns, line, potential.secret_value or "")
                     if _placeholder_credential(potential.type, value):
                         continue
                     key = (code, number, value)
