@@ -76,6 +76,7 @@ class ModelIndex:
     def __init__(self, project: Project, catalog: Catalog) -> None:
         self.project = project
         self.catalog = catalog
+        self._django_auto_cache: bool | None = None  # a project-wide setting: worked out once
         self.facts: dict[str, ModelFacts] = {p: py.families[FAMILY] for p, py in project.python.items() if FAMILY in py.families}
         self.classes: dict[Key, ClassFact] = {(p, c.name): c for p, mf in self.facts.items() for c in mf.classes}
         self.by_name: dict[str, list[Key]] = {}
@@ -274,6 +275,11 @@ class ModelIndex:
 
     def _django_auto(self) -> bool:
         """False only when the project sets a default auto field that is not an AutoField."""
+        if self._django_auto_cache is None:
+            self._django_auto_cache = self._find_django_auto()
+        return self._django_auto_cache
+
+    def _find_django_auto(self) -> bool:
         values = [mf.settings["DEFAULT_AUTO_FIELD"] for mf in self.facts.values() if "DEFAULT_AUTO_FIELD" in mf.settings]
         for mf in self.facts.values():
             for c in mf.classes:
