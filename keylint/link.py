@@ -188,8 +188,6 @@ class Project:
                 return self._module(f"{py.imports[base.name]}.{expr.attr}", depth, seen)
         if isinstance(base, Module):
             return self._module(f"{base.qualname}.{expr.attr}", depth, seen)
-        if isinstance(base, ClassAttr):
-            return []
         return []
 
     def _instance_class(self, path: str, name: str, scope: str) -> tuple[str, str] | None:

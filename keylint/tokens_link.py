@@ -192,7 +192,6 @@ class TokenProject:
         if expr is None or depth > _MAX_DEPTH:
             return frozenset()
         d = depth + 1
-        p = self.project
         if isinstance(expr, Lit):
             return frozenset() if expr.secret.empty else frozenset({f"literal:{expr.secret.digest}"})
         if isinstance(expr, Env):

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from keylint.checks.base import Context, Draft
 from keylint.checks.sinks import describe
-from keylint.extract.facts import Alt, Binding, Concat, Env, Expr, Secret
+from keylint.extract.facts import Alt, Concat, Env, Expr, Secret
 from keylint.link import Origin
 
 CODE = "KL102"

@@ -17,7 +17,7 @@ from typing import Any, Union
 
 import libcst as cst
 
-from keylint.catalog import Catalog, split_words
+from keylint.catalog import split_words
 from keylint.extract.pyvisit import FactVisitor, ModuleState, argument, dotted, string_value
 from keylint.model import Span
 
