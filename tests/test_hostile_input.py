@@ -211,6 +211,23 @@ def test_ten_thousand_deep_expressions(tree, capsys, control_findings, source: s
     assert ("deep.py", source.count("\n") + 2, "KL113") in result.findings  # the secret scan still ran
 
 
+def test_deeply_nested_configuration_documents(tree, capsys, control_findings) -> None:
+    # found by tests/fuzz/mutate.py: a JWKS file with thousands of `[` made json.loads recurse too deep
+    files = {
+        "keys/jwks.json": '{"keys": [{"kty": "oct", "k": ' + "[" * DEEP + "]" * DEEP + "}]}",
+        "openapi.yaml": "openapi: 3.0.0\npaths: " + "[" * DEEP + "]" * DEEP + "\n",
+        "openapi.json": '{"openapi": "3.0.0", "paths": ' + "{\"a\": " * DEEP + "1" + "}" * DEEP + "}",
+        "settings.toml": "x = " + "[" * DEEP + "]" * DEEP + "\n",
+        ".env": "A=" + "[" * DEEP + "\n",
+    }
+    root = tree({name: text + f"\n# {GITHUB_TOKEN}\n" for name, text in files.items()})
+    result = _scan(capsys, root)
+    assert result.code == 1
+    _control_intact(result, control_findings)
+    assert {(name, text.count("\n") + 2, "KL113") for name, text in files.items()} <= result.findings
+    assert not [n for n in result.notifications if n["properties"]["kind"] in ("crash", "timeout")], result.notifications
+
+
 def test_extremely_long_string_literal_and_a_megabyte_of_base64(tree, capsys, control_findings) -> None:
     rng = random.Random(7)
     plain = {

@@ -36,10 +36,11 @@ def scan_json(path: str, text: str) -> Iterator[FileFinding]:
         return
     try:
         document = json.loads(text)
-    except ValueError:
+        jwks = list(_jwks(document))
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than json/_jwks recurse (found by fuzzing)
         return
     positions = [m.start() for m in _KTY.finditer(text)]
-    for index, jwk in enumerate(_jwks(document)):
+    for index, jwk in enumerate(jwks):
         private = private_members(jwk)
         if not private or index >= len(positions):
             continue
