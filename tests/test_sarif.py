@@ -87,3 +87,11 @@ def test_unparsable_file_is_a_notification_and_still_secret_scanned(project) -> 
     notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert any("py2.py" in n["message"]["text"] for n in notes)
     assert {(f.location.path, f.code) for f in report.findings} == {("py2.py", "KL112"), ("ok.py", "KL101")}
+
+
+def test_a_token_matched_only_in_part_is_redacted_to_its_end(project) -> None:
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwicm9sZSI6ImFkbWluIn0.c2lnbmF0dXJlLXRhaWw"
+    report = scan_project(project({"debug.py": f'DEBUG_TOKEN = "{token}"\n'}))
+    (finding,) = [f for f in report.findings if f.code == "KL112"]
+    assert finding.snippet == 'DEBUG_TOKEN = "<redacted>"'
+    assert (finding.location.span.column, finding.location.span.end_column) == (16, 16 + len(token))

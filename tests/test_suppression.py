@@ -37,3 +37,8 @@ def test_per_file_ignores(project) -> None:
     root = project({"scripts/x.py": 'SECRET_KEY = "ignored-in-scripts-folder-00"\n', "app.py": 'SECRET_KEY = "reported-in-the-app-000000"\n'})
     (root / "keylint.toml").write_text('[per-file-ignores]\n"scripts/*" = ["KL1"]\n')
     assert [f.location.path for f in scan_project(root).findings] == ["app.py"]
+
+
+def test_prose_that_explains_the_syntax_is_not_a_suppression(project) -> None:
+    root = project({"README.md": "A bare `# keylint: ignore` suppresses nothing.\n", "a.py": "x = 1\n"})
+    assert scan_project(root).errors == ()

@@ -42,11 +42,14 @@ def decode(data: bytes) -> tuple[str, str | None]:
         return data.decode("utf-8", "replace"), f"not valid UTF-8 (byte {exc.start}); scanned with replacement characters"
 
 
+_PROSE = (".md", ".rst", ".txt", ".adoc")
+
+
 def _suppressions(path: str, text: str) -> tuple[list[Suppression], list[FileError]]:
     found: list[Suppression] = []
     errors: list[FileError] = []
-    if "keylint:" not in text:
-        return found, errors
+    if "keylint:" not in text or path.lower().endswith(_PROSE):
+        return found, errors  # prose (a README explaining the syntax) carries no suppressions
     for number, line in enumerate(text.splitlines(), start=1):
         m = _SUPPRESSION.search(line)
         if m is None:

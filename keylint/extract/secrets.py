@@ -85,6 +85,9 @@ def _whole_token(patterns: tuple[re.Pattern[str], ...], line: str, value: str) -
     return value
 
 
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.+/=")
+
+
 def _describe(secret_type: str, code: str, value: str) -> str:
     if code == "KL110":
         kind = re.search(r"BEGIN ([A-Z0-9 ]*)PRIVATE KEY", value)
@@ -207,9 +210,14 @@ def scan_text(path: str, text: str, deadline: float | None = None) -> Iterator[F
                     if col >= 0 and lines is not original:  # runs of spaces were shortened: columns from the real line
                         real = original.line(number).find(value)
                         column0, col = (0, real) if real >= 0 else (column0, col)
-                    full_length = len(original.line(number))
+                    full_line = original.line(number)
+                    full_length = len(full_line)
                     start_col = column0 + col + 1 if col >= 0 else 1
                     end_col = start_col + len(value) if col >= 0 else full_length + 1
+                    # a detector may match less than the whole token (the JWT pattern stops early in
+                    # the signature): the span, and so the redaction, runs to the token's end
+                    while col >= 0 and end_col <= full_length and full_line[end_col - 1] in _TOKEN_CHARS:
+                        end_col += 1
                     identity = _identity(code, value, original, number)
                     yield FileFinding(
                         code=code,
