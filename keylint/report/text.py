@@ -57,7 +57,7 @@ def render(report: Report, catalog: Catalog, color: bool) -> str:
         out.append("No findings.")
     st = report.stats
     out.append(
-        f"Scanned {st.files_scanned} files ({st.python_files} Python, {st.cached_files} from cache); "
+        f"Scanned {st.files_scanned} files ({st.python_files} Python modules parsed, {st.cached_files} from cache); "
         f"skipped {st.skipped_binary} binary and {st.skipped_too_large} too large; {len(report.errors)} could not be fully scanned."
     )
     return "\n".join(out) + "\n"
