@@ -7,6 +7,7 @@ tree gives byte-identical output. Snippets and messages are already redacted by 
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 from typing import Any
 
 from keylint import __version__
@@ -30,11 +31,16 @@ def _region(span: Span, snippet: str | None = None) -> dict[str, Any]:
     return region
 
 
+def _uri(path: str) -> str:
+    """A relative URI reference for a repository path: spaces, `#`, `%` and non-ASCII percent-encoded."""
+    return quote(path, safe="/")
+
+
 def _location(path: str, span: Span, snippet: str | None = None) -> dict[str, Any]:
     """`path` already carries the report's `uri_prefix`."""
     return {
         "physicalLocation": {
-            "artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},
             "region": _region(span, snippet),
         }
     }
@@ -95,7 +101,7 @@ def render(report: Report, catalog: Catalog, category: str = "keylint") -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": report.uri_prefix + e.path, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": _uri(report.uri_prefix + e.path), "uriBaseId": "%SRCROOT%"},
                         **({"region": {"startLine": e.line}} if e.line else {}),
                     }
                 }
