@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 from keylint.catalog import split_words
-from keylint.checks.base import Context, where
+from keylint.checks.base import Context, Draft, where
 from keylint.model import Span
 from keylint.routes_link import Analysis, Entry, LinkedRoute, MintFlow, RouteProject, route_project
 
@@ -95,3 +95,31 @@ def route_label(route: LinkedRoute) -> str:
 
 def minted_where(flow: MintFlow) -> str:
     return f"{flow.mint.minter}() at {where(flow.path, flow.mint.span)}"
+
+
+def route_drafts(
+    ctx: Context,
+    code: str,
+    pick: Callable[[LinkedRoute, Analysis], tuple[MintFlow, str] | None],
+    describe: Callable[[LinkedRoute, MintFlow, str, list[str]], str],
+) -> Iterator[Draft]:
+    """One finding per route declaration: `pick` chooses the mint a rule is about (and a subject
+    kind), `describe` words the message; placement, fingerprint and related locations are shared."""
+    reported: set[tuple[str, int]] = set()
+    for _, route, entry, analysis in minting_entries(ctx):
+        picked = pick(route, analysis)
+        if picked is None:
+            continue
+        flow, kind = picked
+        path, span = report_at(route, entry)
+        if (path, span.line) in reported:
+            continue
+        reported.add((path, span.line))
+        yield Draft(
+            code=code,
+            path=path,
+            span=span,
+            message=describe(route, flow, kind, suspicious_words(route, analysis)),
+            token=f"{route_label(route)}:{flow.mint.minter}:{flow.subject_text}",
+            related=related(route, flow),
+        )
