@@ -172,23 +172,31 @@ class Project:
                 return found
         return []
 
-    def _attr(self, path: str, expr: Attr, depth: int, seen: frozenset[object]) -> list[Origin]:
+    def attr_target(self, path: str, expr: Attr) -> tuple[str, str, str] | str | None:
+        """Where `base.attr` points: a (path, class, attribute) binding for a class of this module
+        (`Config.SECRET_KEY`) or an instance of a project class (`settings.KEY`), else the qualified
+        name to look up as a module member (`keys.PARTNER_JWK`), else None."""
         base = expr.base
         py = self.python.get(path)
         if isinstance(base, Ref) and py is not None:
-            # a class of this module (`Config.SECRET_KEY`), or an instance of one (`settings.KEY`)
             for s in _scope_chain(base.scope):
                 cls = f"{s}.{base.name}".strip(".")
                 if cls in py.classes:
-                    return self._values(path, cls, expr.attr, depth, seen)
-            cls = self._instance_class(path, base.name, base.scope)
-            if cls is not None:
-                return self._values(cls[0], cls[1], expr.attr, depth, seen)
+                    return path, cls, expr.attr
+            instance = self._instance_class(path, base.name, base.scope)
+            if instance is not None:
+                return instance[0], instance[1], expr.attr
             if base.name in py.imports:
-                return self._module(f"{py.imports[base.name]}.{expr.attr}", depth, seen)
+                return f"{py.imports[base.name]}.{expr.attr}"
         if isinstance(base, Module):
-            return self._module(f"{base.qualname}.{expr.attr}", depth, seen)
-        return []
+            return f"{base.qualname}.{expr.attr}"
+        return None
+
+    def _attr(self, path: str, expr: Attr, depth: int, seen: frozenset[object]) -> list[Origin]:
+        target = self.attr_target(path, expr)
+        if isinstance(target, tuple):
+            return self._values(*target, depth, seen)
+        return self._module(target, depth, seen) if target is not None else []
 
     def _instance_class(self, path: str, name: str, scope: str) -> tuple[str, str] | None:
         """`settings = Settings()`: the (path, class) whose instance `name` is, if a project class."""

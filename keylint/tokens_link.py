@@ -226,22 +226,10 @@ class TokenProject:
         return frozenset()
 
     def _attr(self, path: str, expr: Attr, d: int, seen: frozenset[object]) -> frozenset[str]:
-        p = self.project
-        base = expr.base
-        py = p.python.get(path)
-        if isinstance(base, Ref) and py is not None:
-            for s in _scope_chain(base.scope):
-                cls = f"{s}.{base.name}".strip(".")
-                if cls in py.classes:
-                    return self._values(path, cls, expr.attr, d, seen)
-            inst = p._instance_class(path, base.name, base.scope)
-            if inst is not None:
-                return self._values(inst[0], inst[1], expr.attr, d, seen)
-            if base.name in py.imports:
-                return self._module(f"{py.imports[base.name]}.{expr.attr}", d, seen)
-        if isinstance(base, Module):
-            return self._module(f"{base.qualname}.{expr.attr}", d, seen)
-        return frozenset()
+        target = self.project.attr_target(path, expr)
+        if isinstance(target, tuple):
+            return self._values(*target, d, seen)
+        return self._module(target, d, seen) if target is not None else frozenset()
 
     def _values(self, path: str, scope: str, name: str, depth: int, seen: frozenset[object]) -> frozenset[str]:
         key = (path, scope, name)

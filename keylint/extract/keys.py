@@ -28,8 +28,8 @@ from keylint.extract.facts import (
     make_secret,
 )
 from keylint.extract.jwk import PRIVATE_MEMBERS
-from keylint.model import Span
 from keylint.extract.pyvisit import FactVisitor, ModuleState, argument, dotted, int_value, string_value
+from keylint.model import Span
 
 # Calls that read the environment: qualified name -> (index of the variable, index of the default).
 _ENV_READERS = {
