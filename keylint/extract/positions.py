@@ -16,6 +16,7 @@ import re
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from keylint.extract.walk import child_fields, walk
 from keylint.model import Span
 
 _WORDS = (cst.Name, cst.Integer, cst.Float, cst.Imaginary)  # matched on word boundaries
@@ -37,6 +38,18 @@ def _count(node: cst.CSTNode, field: str) -> int:
     if isinstance(value, (list, tuple)):
         return len(value)
     return 1 if isinstance(value, cst.CSTNode) else 0
+
+
+def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """`node.children` without LibCST's rebuilding of the node (see keylint.extract.walk)."""
+    out: list[cst.CSTNode] = []
+    for field in child_fields(type(node)):
+        value = getattr(node, field)
+        if isinstance(value, (list, tuple)):
+            out.extend(value)
+        elif isinstance(value, cst.CSTNode):
+            out.append(value)
+    return out
 
 
 def _find(code: str, leaf: cst.CSTNode, last: bool) -> int:
@@ -90,7 +103,7 @@ class Positions:
         self._spans: dict[int, Span] = {}  # id(node) -> span, as several families ask for the same nodes
         self.line_starts = [0] + [m.end() for m in _NEWLINES.finditer(source)]
         self._fallback: dict[cst.CSTNode, object] | None = None
-        cst.visit_batched(module, [_Cursor(self)])
+        walk(module, [_Cursor(self)])
 
     # ---- the pre-pass ----
     def find(self, node: cst.CSTNode, text: str, word: bool) -> None:
@@ -117,7 +130,7 @@ class Positions:
         """The chain of nodes from `node` down to its first (or last) text token."""
         if isinstance(node, _LEAVES):
             return [node] if id(node) in self.offsets else None
-        children = node.children
+        children = _children(node)
         for child in reversed(children) if last else children:
             if isinstance(child, _SKIP):
                 continue

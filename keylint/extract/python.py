@@ -1,7 +1,7 @@
 """Python extraction: one LibCST parse and one batched visit per file, producing `PythonFacts`.
 
-Each rule family contributes a `FactVisitor` to `VISITORS`; all of them run in a single traversal
-with no LibCST metadata: positions come from a cheap token pre-pass (`keylint.extract.positions`),
+Each rule family contributes a `FactVisitor` to `VISITORS`; all of them run in a single read-only
+traversal (`keylint.extract.walk`) with no LibCST metadata: positions come from a cheap token pre-pass (`keylint.extract.positions`),
 and scopes are the simple lexical chain of classes and functions, which is all the families need.
 """
 
@@ -19,6 +19,7 @@ from keylint.extract.positions import Positions
 from keylint.extract.pyvisit import FactVisitor, ModuleState, _Closer, _Opener
 from keylint.extract.routes import RouteVisitor
 from keylint.extract.tokens import TokenVisitor
+from keylint.extract.walk import trivia_skip, walk
 
 # Family visitors, in the order they see each node (after the opener, before the closer).
 VISITORS: tuple[type[FactVisitor], ...] = (KeyVisitor, ModelVisitor, TokenVisitor, RouteVisitor)
@@ -40,7 +41,7 @@ def extract_python(path: str, module: cst.Module, source: str, catalog: Catalog)
     findings: list[FileFinding] = []
     state = ModuleState(facts, catalog, findings, Positions(module, source))
     visitors = [_Opener(state), *(cls(state) for cls in VISITORS), _Closer(state)]
-    cst.visit_batched(module, visitors)
+    walk(module, visitors, trivia_skip(visitors))
     return facts, findings
 
 

@@ -1,6 +1,6 @@
 """What every Python fact visitor shares: positions, the lexical scope chain and import resolution.
 
-All visitors of a module run in ONE LibCST traversal (`libcst.visit_batched`), with no LibCST
+All visitors of a module run in ONE read-only traversal (`keylint.extract.walk`), with no LibCST
 metadata: positions come from `keylint.extract.positions`, a cheap token pre-pass. `_Opener` runs first and `_Closer` last, so every family visitor sees
 the scope stack and the import table already updated for the node it is visiting.
 """

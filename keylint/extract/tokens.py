@@ -19,6 +19,7 @@ import libcst as cst
 
 from keylint.catalog import split_words
 from keylint.extract.pyvisit import FactVisitor, ModuleState, argument, dotted, string_value
+from keylint.extract.walk import TRIVIA, walk
 from keylint.model import Span
 
 FAMILY = "tokens"
@@ -465,7 +466,7 @@ class TokenVisitor(FactVisitor):
                 nonlocal found
                 found = found or string_value(n) == "kid"
 
-        node.visit(_Find())
+        walk(node, [_Find()], TRIVIA)
         return found
 
     def leave_Subscript(self, original_node: cst.Subscript) -> None:
