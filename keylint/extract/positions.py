@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from typing import Any, Callable
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -60,6 +61,60 @@ def _find(code: str, leaf: cst.CSTNode, last: bool) -> int:
     while k >= 0 and word and ((k > 0 and _is_word_char(code[k - 1])) or (k + len(text) < len(code) and _is_word_char(code[k + len(text)]))):
         k = code.rfind(text, 0, k) if last else code.find(text, k + 1)
     return k
+
+
+def _own_parens(node: cst.CSTNode, field: str) -> bool:
+    return bool(getattr(node, field, None))
+
+
+def _never(node: cst.CSTNode) -> None:
+    return None
+
+
+# For `Positions._direct`: per node class, the child its code begins with ...
+_FIRST: dict[type, Callable[[Any], object]] = {
+    cst.Attribute: lambda n: n.value,
+    cst.Call: lambda n: n.func,
+    cst.Subscript: lambda n: n.value,
+    cst.BinaryOperation: lambda n: n.left,
+    cst.BooleanOperation: lambda n: n.left,
+    cst.Comparison: lambda n: n.left,
+    cst.ConcatenatedString: lambda n: n.left,
+    cst.Assign: lambda n: n.targets[0],
+    cst.AssignTarget: lambda n: n.target,
+    cst.AnnAssign: lambda n: n.target,
+    cst.AugAssign: lambda n: n.target,
+    cst.Expr: lambda n: n.value,
+    cst.Arg: lambda n: None if n.star else (n.keyword or n.value),
+    cst.Element: lambda n: n.value,
+    cst.DictElement: lambda n: n.key,
+    cst.IfExp: lambda n: n.body,
+}
+# ... and, for a child its code may end with, how many closing brackets follow that child
+# within the node (None: something else may follow).
+_CLOSERS_AFTER: dict[type, Callable[[Any, cst.CSTNode], int | None]] = {
+    cst.Attribute: lambda n, c: 0 if c is n.attr else None,
+    cst.Call: lambda n, c: 1 if n.args and c is n.args[-1] else None,
+    cst.Subscript: lambda n, c: 1 if n.slice and c is n.slice[-1] else None,
+    cst.SubscriptElement: lambda n, c: 0 if c is n.slice else None,
+    cst.Index: lambda n, c: 0 if c is n.value and not n.star else None,
+    cst.BinaryOperation: lambda n, c: 0 if c is n.right else None,
+    cst.BooleanOperation: lambda n, c: 0 if c is n.right else None,
+    cst.Comparison: lambda n, c: 0 if c is n.comparisons[-1] else None,
+    cst.ComparisonTarget: lambda n, c: 0 if c is n.comparator else None,
+    cst.ConcatenatedString: lambda n, c: 0 if c is n.right else None,
+    cst.Assign: lambda n, c: 0 if c is n.value else None,
+    cst.AnnAssign: lambda n, c: 0 if n.value is not None and c is n.value else None,
+    cst.AugAssign: lambda n, c: 0 if c is n.value else None,
+    cst.Expr: lambda n, c: 0 if c is n.value else None,
+    cst.Arg: lambda n, c: 0 if c is n.value else None,
+    cst.Element: lambda n, c: 0 if c is n.value else None,
+    cst.DictElement: lambda n, c: 0 if c is n.value else None,
+    cst.List: lambda n, c: 1 if n.elements and c is n.elements[-1] else None,
+    cst.Set: lambda n, c: 1 if n.elements and c is n.elements[-1] else None,
+    cst.Dict: lambda n, c: 1 if n.elements and c is n.elements[-1] else None,
+    cst.IfExp: lambda n, c: 0 if c is n.orelse else None,
+}
 
 
 class _Cursor(cst.BatchableCSTVisitor):
@@ -169,19 +224,20 @@ class Positions:
         head, tail = self._edge(node, last=False), self._edge(node, last=True)
         if head is None or tail is None:
             return None
+        direct = self._direct(head, tail)
+        if direct is not None:
+            return direct
         if isinstance(node, cst.Annotation):  # its code depends on its parent (`:` or `->`)
             node = node.annotation
-        # an element's own separator and the whitespace (and comments) after it are not part of it
-        trailing = {f: cst.MaybeSentinel.DEFAULT for f in ("comma", "semicolon") if isinstance(getattr(node, f, None), cst.CSTNode)}
-        trailing.update({f: cst.SimpleWhitespace("") for f in ("whitespace_after_arg", "whitespace_after_param") if hasattr(node, f)})
+        # an element's own separator and the whitespace (and comments) after it are not part of
+        # it; nor, like LibCST, are its own parentheses and what stands inside them around it
+        changes: dict[str, object] = {f: cst.MaybeSentinel.DEFAULT for f in ("comma", "semicolon") if isinstance(getattr(node, f, None), cst.CSTNode)}
+        changes.update({f: cst.SimpleWhitespace("") for f in ("whitespace_after_arg", "whitespace_after_param") if hasattr(node, f)})
+        changes.update({f: () for f in ("lpar", "rpar") if _count(node, f)})
         try:
-            code = self.module.code_for_node(node.with_changes(**trailing) if trailing else node).rstrip()
-        except cst.CSTCodegenError:  # other context-dependent nodes: measured the slow, exact way
+            code = self.module.code_for_node(node.with_changes(**changes) if changes else node).rstrip()
+        except (cst.CSTCodegenError, cst.CSTValidationError):  # context-dependent nodes: measured the slow, exact way
             return None
-        for _ in range(_count(node, "lpar")):  # like LibCST, a node's span excludes its own parentheses
-            code = code[1:].lstrip() if code.startswith("(") else code
-        for _ in range(_count(node, "rpar")):
-            code = code[:-1].rstrip() if code.endswith(")") else code
         k = _find(code, head[-1], last=False)
         j = _find(code, tail[-1], last=True)
         if k < 0 or j < 0:
@@ -205,6 +261,50 @@ class Positions:
                 i += 1
             end = i + len(suffix_lines[-1].lstrip())
         return start, end
+
+    def _direct(self, head: list[cst.CSTNode], tail: list[cst.CSTNode]) -> tuple[int, int] | None:
+        """(start, end) without generating code, for the common shapes: the node's code begins
+        with its first text token (no keyword, operator or bracket before it along the way) and
+        ends with its last one or with closing brackets after it (`name`, `a.b`, `x = f(y)`).
+        None for any other shape, which `_exact` then measures from the generated code."""
+        for i in range(len(head) - 1):
+            parent, child = head[i], head[i + 1]
+            if _own_parens(child, "lpar") or _FIRST.get(type(parent), _never)(parent) is not child:
+                return None
+        closers = 0
+        for i in range(len(tail) - 1):
+            parent, child = tail[i], tail[i + 1]
+            if _own_parens(child, "rpar"):
+                return None
+            after = _CLOSERS_AFTER.get(type(parent))
+            count = after(parent, child) if after is not None else None
+            if count is None:
+                return None
+            closers += count
+        leaf = tail[-1]
+        end = self.offsets[id(leaf)] + len(leaf.value)  # type: ignore[attr-defined]
+        end = self._past_closers(end, closers) if closers else end
+        return None if end is None else (self.offsets[id(head[-1])], end)
+
+    def _past_closers(self, i: int, closers: int) -> int | None:
+        """Just past the `closers`-th closing bracket after offset `i`, when only blanks, line
+        continuations, comments and trailing commas stand between; else None."""
+        src, size = self.source, len(self.source)
+        while i < size:
+            c = src[i]
+            if c in ")]}":
+                closers -= 1
+                i += 1
+                if closers == 0:
+                    return i
+            elif c in " \t\f\r\n,\\":
+                i += 1
+            elif c == "#":
+                while i < size and src[i] not in "\r\n":
+                    i += 1
+            else:
+                return None
+        return None
 
     def _line_end(self, line: int) -> int:
         """Offset just past the last character of 1-based `line`, before its line break."""
