@@ -25,8 +25,31 @@ def dotted(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def _plain_literal(raw: str) -> str | bytes | None:
+    """The value of a string literal that needs no evaluation: no escapes (or a raw string), no
+    carriage returns. Most literals are such, and `evaluated_value` compiles each one. None:
+    evaluate it."""
+    i = 0
+    while i < len(raw) and raw[i] in "rRbBuU":
+        i += 1
+    prefix, body = raw[:i].lower(), raw[i:]
+    quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
+    if len(body) < 2 * len(quote) or not body.endswith(quote):
+        return None
+    inner = body[len(quote) : len(body) - len(quote)]
+    if "\r" in inner or ("\\" in inner and "r" not in prefix):
+        return None
+    if "b" in prefix:
+        return inner.encode("ascii") if inner.isascii() else None
+    return inner
+
+
 def string_value(node: cst.BaseExpression | None) -> str | bytes | None:
     """The value of a string literal (plain, implicitly concatenated, or an f-string without fields)."""
+    if isinstance(node, cst.SimpleString):
+        plain = _plain_literal(node.value)
+        if plain is not None:
+            return plain
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
         try:
             value = node.evaluated_value
