@@ -97,3 +97,18 @@ def test_spans_without_codegen_agree_with_codegen() -> None:
                 compared += 1
                 assert direct._span(*fast) == codegen._compute(node), f"{type(node).__name__} in {source[:40]!r}"
     assert compared > 1000
+
+
+def test_code_read_from_source_matches_generated_code() -> None:
+    """`Positions.code` (the source slice) equals LibCST's generated code for every expression it
+    answers for, up to whitespace (messages show code on one line)."""
+    compared = 0
+    for source in [TRICKY] + [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.rglob("*.py"))]:
+        module = cst.parse_module(source)
+        positions = Positions(module, source)
+        for node in MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider):
+            code = positions.code(node) if isinstance(node, cst.BaseExpression) else None
+            if code is not None:
+                compared += 1
+                assert code.split() == cst.Module([]).code_for_node(node).split()
+    assert compared > 1000

@@ -262,6 +262,15 @@ class Positions:
             end = i + len(suffix_lines[-1].lstrip())
         return start, end
 
+    def code(self, node: cst.CSTNode) -> str | None:
+        """The node's source code as written (continuation lines keep their indentation), for the
+        shapes `_direct` measures and a node without parentheses of its own; else None."""
+        if _own_parens(node, "lpar") or _own_parens(node, "rpar"):
+            return None
+        head, tail = self._edge(node, last=False), self._edge(node, last=True)
+        found = self._direct(head, tail) if head is not None and tail is not None else None
+        return None if found is None else self.source[found[0] : found[1]]
+
     def _direct(self, head: list[cst.CSTNode], tail: list[cst.CSTNode]) -> tuple[int, int] | None:
         """(start, end) without generating code, for the common shapes: the node's code begins
         with its first text token (no keyword, operator or bracket before it along the way) and

@@ -107,6 +107,11 @@ class FactVisitor(cst.BatchableCSTVisitor):
         """1-based lines and columns, end column exclusive (see keylint.extract.positions)."""
         return self.state.positions.span(node)
 
+    def code(self, node: cst.CSTNode) -> str:
+        """The node's code: read from the source where positions allow, else generated."""
+        found = self.state.positions.code(node)
+        return found if found is not None else cst.Module([]).code_for_node(node)
+
     @property
     def stack(self) -> list[tuple[str, str, str | None]]:
         return self.state.stack

@@ -336,8 +336,8 @@ def is_subject_key(key: str) -> bool:
     return bool(_words(key) & _SUBJECT_WORDS)
 
 
-def _text(node: cst.CSTNode) -> str:
-    code = cst.Module([]).code_for_node(node)
+def _short(code: str) -> str:
+    """Code for a message: on one line, at most 60 characters."""
     code = " ".join(code.split())
     return code if len(code) <= 60 else code[:59] + "…"
 
@@ -946,7 +946,7 @@ class RouteVisitor(FactVisitor):
             fn.vars[name] = fn.vars.get(name, NONE) | self.sources(value)
             if isinstance(value, cst.Dict) or (isinstance(value, cst.Call) and dotted(value.func) == "dict"):
                 fn.dicts[name] = self.subject_sources(value)
-                fn.dict_text[name] = _subject_text(value)
+                fn.dict_text[name] = self.subject_text(value)
             elif name in fn.dicts:
                 del fn.dicts[name]
             self.pending_result = name  # calls in `value` (a mint, a helper) feed this local
@@ -966,7 +966,7 @@ class RouteVisitor(FactVisitor):
             k = string_value(key) if key is not None else None
             if name in fn.dicts and isinstance(k, str) and is_subject_key(k):
                 fn.dicts[name] = (fn.dicts[name] or NONE) | self.sources(value)
-                fn.dict_text[name] = _text(value)
+                fn.dict_text[name] = self.text(value)
             fn.vars[name] = fn.vars.get(name, NONE) | self.sources(value)
 
     def visit_For(self, node: cst.For) -> None:
@@ -1039,7 +1039,7 @@ class RouteVisitor(FactVisitor):
         operands = [node.left, *(c.comparator for c in node.comparisons)]
         equality = any(isinstance(c.operator, (cst.Equal, cst.NotEqual)) for c in node.comparisons)
         if equality and any(_names_credential(o) for o in operands) and not any(_is_empty(o) for o in operands):
-            fn.info.checks.append(Check(f"compares {_text(node)}", self.span(node)))
+            fn.info.checks.append(Check(f"compares {self.text(node)}", self.span(node)))
         if equality:
             fn.info.compares.append(tuple(self.sources(o) for o in operands))
 
@@ -1085,6 +1085,21 @@ class RouteVisitor(FactVisitor):
             return True
         return isinstance(node.func, cst.Attribute) and node.func.attr.value in self.rc.mount_methods
 
+    def text(self, node: cst.CSTNode) -> str:
+        return _short(self.code(node))
+
+    def subject_text(self, node: cst.BaseExpression | None) -> str:
+        """The code of what a token is minted for: the subject entry of a claims dict, or the value."""
+        if node is None:
+            return "?"
+        if isinstance(node, cst.Dict):
+            for e in node.elements:
+                if isinstance(e, cst.DictElement):
+                    k = string_value(e.key)
+                    if isinstance(k, str) and is_subject_key(k):
+                        return self.text(e.value)
+        return self.text(node)
+
     def call_in_function(self, fn: _Function, node: cst.Call, q: str | None) -> None:
         func = node.func
         last = _last(q) if q else (func.attr.value if isinstance(func, cst.Attribute) else "")
@@ -1099,7 +1114,7 @@ class RouteVisitor(FactVisitor):
             subject = self.subject_sources(subject_node)
             if subject is not None:
                 text = fn.dict_text.get(subject_node.value, "") if isinstance(subject_node, cst.Name) else ""
-                text = text or _subject_text(subject_node)
+                text = text or self.subject_text(subject_node)
                 fn.info.mints.append(Mint(q if q in self.rc.minter_calls else f"{receiver}.{last}", entry["kind"], self.span(node), subject, text, delivered))
                 self._note_result(fn, len(fn.info.mints) - 1)
             return
@@ -1131,7 +1146,7 @@ class RouteVisitor(FactVisitor):
             subject = self.subject_sources(a.value)
             sources = subject if subject is not None else self.sources(a.value)
             text = fn.dict_text.get(a.value.value, "") if isinstance(a.value, cst.Name) else ""
-            text = text or (_subject_text(a.value) if sources else "")  # only a value with an origin can be a subject
+            text = text or (self.subject_text(a.value) if sources else "")  # only a value with an origin can be a subject
             if a.keyword is not None:
                 args.append(Arg(-1, a.keyword.value, sources, text))
             else:
@@ -1246,13 +1261,3 @@ def _names_credential(node: cst.BaseExpression) -> bool:
     return False
 
 
-def _subject_text(node: cst.BaseExpression | None) -> str:
-    if node is None:
-        return "?"
-    if isinstance(node, cst.Dict):
-        for e in node.elements:
-            if isinstance(e, cst.DictElement):
-                k = string_value(e.key)
-                if isinstance(k, str) and is_subject_key(k):
-                    return _text(e.value)
-    return _text(node)
