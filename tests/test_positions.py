@@ -13,11 +13,15 @@ from keylint.extract.positions import Positions
 # Param span includes its default, and a block ends at its last text token).
 EXACT = (cst.Call, cst.Assign, cst.AnnAssign, cst.Dict, cst.DictElement, cst.Arg, cst.SimpleString, cst.ConcatenatedString,
          cst.FormattedString, cst.Name, cst.Attribute, cst.Subscript, cst.Return, cst.List, cst.Tuple, cst.BinaryOperation, cst.Decorator,
-         cst.Integer, cst.Comparison, cst.BooleanOperation, cst.IfExp, cst.Element, cst.Expr)
+         cst.Integer, cst.Comparison, cst.BooleanOperation, cst.IfExp, cst.Element, cst.Expr, cst.ImportFrom, cst.Import)
 LINES = (cst.Param, cst.FunctionDef, cst.ClassDef, cst.Annotation)
 
 TRICKY = '''\
 import jwt  # jwt, "key" and name in a comment
+from flask_jwt_extended import (
+    create_access_token,  # parentheses of the statement, not of an expression
+    decode_token,
+)
 x = f"{name!r} {x}" + 'r'
 r = (
     jwt.encode(

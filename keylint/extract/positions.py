@@ -33,14 +33,6 @@ def _is_word_char(c: str) -> bool:
     return c.isalnum() or c == "_"
 
 
-def _count(node: cst.CSTNode, field: str) -> int:
-    """How many parentheses a node owns: expressions keep a sequence, a few nodes one or none."""
-    value = getattr(node, field, None)
-    if isinstance(value, (list, tuple)):
-        return len(value)
-    return 1 if isinstance(value, cst.CSTNode) else 0
-
-
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """`node.children` without LibCST's rebuilding of the node (see keylint.extract.walk)."""
     out: list[cst.CSTNode] = []
@@ -233,10 +225,10 @@ class Positions:
         # it; nor, like LibCST, are its own parentheses and what stands inside them around it
         changes: dict[str, object] = {f: cst.MaybeSentinel.DEFAULT for f in ("comma", "semicolon") if isinstance(getattr(node, f, None), cst.CSTNode)}
         changes.update({f: cst.SimpleWhitespace("") for f in ("whitespace_after_arg", "whitespace_after_param") if hasattr(node, f)})
-        changes.update({f: () for f in ("lpar", "rpar") if _count(node, f)})
+        changes.update({f: () for f in ("lpar", "rpar") if isinstance(parens := getattr(node, f, None), (list, tuple)) and parens})
         try:
             code = self.module.code_for_node(node.with_changes(**changes) if changes else node).rstrip()
-        except (cst.CSTCodegenError, cst.CSTValidationError):  # context-dependent nodes: measured the slow, exact way
+        except SyntaxError:  # LibCST's codegen and validation errors: context-dependent nodes, measured the slow, exact way
             return None
         k = _find(code, head[-1], last=False)
         j = _find(code, tail[-1], last=True)
