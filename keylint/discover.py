@@ -9,6 +9,7 @@ import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
 from keylint.config import Config
 
@@ -43,6 +44,8 @@ class Discovered:
 
 def _matches(path: str, patterns: tuple[str, ...]) -> bool:
     """gitignore-flavoured: a pattern matches the path, any of its parent folders, or its name."""
+    if not patterns:
+        return False
     pure = PurePosixPath(path)
     candidates = [path, pure.name, *(str(p) for p in pure.parents if str(p) != ".")]
     for pattern in patterns:
@@ -114,7 +117,7 @@ def _link_problem(root: Path, full: Path) -> str | None:
     return None
 
 
-def read_regular(path: Path, limit: int, head: int | None = None) -> bytes:
+def read_regular(path: Path | str, limit: int, head: int | None = None) -> bytes:
     """The bytes of a regular file (only the first `head` when given), never through a link or a
     pipe, and never more than `limit` of them.
 
@@ -135,9 +138,17 @@ def read_regular(path: Path, limit: int, head: int | None = None) -> bytes:
     return data
 
 
-def discover(config: Config) -> Discovered:
-    """Every file of the project under `config.root` worth reading, for context and for reporting."""
+# lstat errors that mean "no such file here" (what pathlib's is_file() reads as False)
+_GONE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+
+
+def discover(config: Config, seen_as_text: Callable[[str, os.stat_result], bool] | None = None) -> Discovered:
+    """Every file of the project under `config.root` worth reading, for context and for reporting.
+
+    `seen_as_text(path, lstat)` says a file was read as text before with this very stat signature
+    (the fact cache knows): its content has not changed, so it is not opened again to sniff it."""
     root = config.root
+    top = str(root)
     unreadable: list[tuple[str, str]] = []
     skipped: list[tuple[str, str]] = []
     listed = _git_files(root)
@@ -152,19 +163,28 @@ def discover(config: Config) -> Discovered:
         if os.path.splitext(rel)[1].lower() in BINARY_SUFFIXES:
             binary += 1
             continue
-        full = root / rel
+        full = os.path.join(top, rel)  # a string: a Path per file costs more than the system call
         try:
-            if full.is_symlink():  # links are not followed: they may point outside the project
-                problem = _link_problem(root, full)
+            try:
+                info = os.lstat(full)  # one system call answers link, kind and size
+            except OSError as exc:
+                if exc.errno in _GONE:  # listed by git but deleted from the work tree
+                    continue
+                raise
+            if stat.S_ISLNK(info.st_mode):  # links are not followed: they may point outside the project
+                problem = _link_problem(root, Path(full))
                 if problem is not None:
                     skipped.append((rel, problem))
                 continue
-            if not full.is_file():
+            if not stat.S_ISREG(info.st_mode):
                 continue
-            size = full.stat().st_size
+            size = info.st_size
             if size > config.max_file_size:
                 large += 1
                 skipped.append((rel, f"{size} bytes, over max-file-size ({config.max_file_size}); not scanned"))
+                continue
+            if seen_as_text is not None and seen_as_text(full, info):
+                files.append(rel)
                 continue
             head = read_regular(full, config.max_file_size, head=8192)
         except OSError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import gc
 import hashlib
 import os
 import re
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from keylint.cache import FactCache
+from keylint.cache import Analysis, FactCache
 from keylint.catalog import Catalog, load_catalog
 from keylint.checks import run_checks
 from keylint.checks.base import Context, Draft
@@ -41,7 +42,7 @@ class ScanOptions:
     file_timeout: float | None = 60.0
     memory_limit: int = 2 * 1024**3  # bytes of address space each extraction worker may add
     # parse only Python modules that some family could use, or that such a module imports
-    # (keylint.extract.python.PREFILTER_PATTERNS); off: parse every module
+    # (keylint.extract.python.PREFILTER_WORDS and PREFILTER_PATTERNS); off: parse every module
     prefilter: bool = True
 
 
@@ -85,28 +86,97 @@ def _imported_deferred(facts: dict[str, FileFacts]) -> list[str]:
     return sorted(wanted)
 
 
+@dataclass(slots=True)
+class _Extracted:
+    facts: list[FileFacts]  # empty when `analysis` was reused: the cached facts were not loaded
+    errors: list[FileError]
+    hits: int  # files whose facts came from the cache
+    digests: dict[str, str]  # path -> content hash, of every file read
+    analysis: Analysis | None = None  # the cached analysis of exactly the facts this run would link
+
+
+def _identify(root: str, rel: str, limit: int, cache: FactCache | None) -> tuple[str, bytes | None]:
+    """The file's content hash, and its bytes when they had to be read (None: the cache saw the
+    file with the same stat signature, so it is not read)."""
+    full = os.path.join(root, rel)
+    if cache is not None:
+        info = os.lstat(full)  # before reading: a write after this changes the next signature
+        known = cache.known_digest(full, info)
+        if known is not None:
+            return known, None
+    data = read_regular(full, limit)
+    digest = hashlib.sha256(data).hexdigest()
+    if cache is not None:
+        cache.record(full, info, digest)
+    return digest, data
+
+
 def _extract_all(config: Config, catalog: Catalog, paths: Sequence[str], options: ScanOptions) -> tuple[list[FileFacts], list[FileError], int]:
+    """The facts of every file (with the fact cache when `options.cache_dir` is set)."""
     cache = FactCache(options.cache_dir, catalog.digest) if options.cache_dir is not None else None
+    try:
+        got = _extract(config, paths, options, cache, reuse=False)
+    finally:
+        if cache is not None:
+            cache.close()
+    return got.facts, got.errors, got.hits
+
+
+def _extract(config: Config, paths: Sequence[str], options: ScanOptions, cache: FactCache | None, reuse: bool) -> _Extracted:
+    """Facts of every file: from the cache, else extracted. With `reuse`, when the cache holds the
+    analysis of exactly the facts this run would link, that is returned instead of the facts."""
     facts: dict[str, FileFacts] = {}
     errors: list[FileError] = []
-    data_of: dict[str, bytes] = {}
     todo: list[Task] = []
-    hits = 0
+    digests: dict[str, str] = {}
+    read: dict[str, bytes] = {}
+    if cache is not None:
+        cache.load_signatures(config.root)
+    top = str(config.root)
     for rel in paths:
         try:
-            data = read_regular(config.root / rel, config.max_file_size)
+            digests[rel], data = _identify(top, rel, config.max_file_size, cache)
         except OSError as exc:
             errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}", kind="read"))
             continue
-        cached = cache.get(rel, hashlib.sha256(data).hexdigest(), allow_deferred=options.prefilter) if cache is not None else None
-        if cached is not None:
-            facts[rel] = cached
-            hits += 1
-        else:
-            todo.append((rel, data, config.extend_catalogs, options.prefilter))
-        if options.prefilter and rel.endswith(PYTHON_SUFFIXES):
-            data_of[rel] = data
+        if data is not None:
+            read[rel] = data
+
+    def data(rel: str) -> bytes | None:
+        """The bytes of a file, read now if its unchanged signature spared reading it so far."""
+        if rel not in read:
+            try:
+                read[rel] = read_regular(config.root / rel, config.max_file_size)
+            except OSError as exc:
+                errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}", kind="read"))
+                return None
+        return read[rel]
+
+    entries = cache.entries(digests, allow_deferred=options.prefilter) if cache is not None else {}
+    hits = len(entries)
+    for rel in list(digests):
+        if rel not in entries:
+            content = data(rel)
+            if content is None:
+                del digests[rel]
+                continue
+            todo.append((rel, content, config.extend_catalogs, options.prefilter))
+    for rel in [rel for rel in read if not (options.prefilter and rel.endswith(PYTHON_SUFFIXES))]:
+        del read[rel]  # kept: what the deferred modules below may need; `todo` holds the rest
     fresh = _run(todo, options)
+    digests.update((f.path, f.digest) for f in fresh)
+    if cache is not None:
+        for f in fresh:
+            cache.put(f)
+        if reuse:
+            analysis = cache.get_analysis(cache.analysis_key(config, {**{rel: e.facts_digest for rel, e in entries.items()}, **{f.path: cache.facts_digests[f.path] for f in fresh}}))
+            if analysis is not None:  # what linking these facts gives is known: leave them on disk
+                return _Extracted([], errors, hits, digests, analysis)
+        loaded = cache.load(entries.values())
+        facts.update(loaded)
+        broken = [rel for rel in entries if rel not in loaded]  # damaged entries: extract again
+        hits -= len(broken)
+        fresh += _run([(rel, content, config.extend_catalogs, options.prefilter) for rel in broken if (content := data(rel)) is not None], options)
     # Deferred modules imported by parsed ones are extracted in full, until no new one is imported.
     while True:
         facts.update((f.path, f) for f in fresh)
@@ -121,12 +191,22 @@ def _extract_all(config: Config, catalog: Catalog, paths: Sequence[str], options
             cached = cache.get(rel, facts[rel].digest) if cache is not None else None
             if cached is not None:
                 facts[rel] = cached
-            else:
-                forced.append((rel, data_of[rel], config.extend_catalogs, False))
+            elif (content := data(rel)) is not None:
+                forced.append((rel, content, config.extend_catalogs, False))
         fresh = _run(forced, options)
-    if cache is not None:
-        cache.close()
-    return list(facts.values()), errors, hits
+    digests.update((f.path, f.digest) for f in facts.values())
+    return _Extracted(list(facts.values()), errors, hits, digests)
+
+
+def _analyze(facts: list[FileFacts], config: Config, catalog: Catalog) -> Analysis:
+    """Link and check: a function of the facts, the configuration, the catalog and keylint alone."""
+    project = Project(facts)
+    drafts = run_checks(Context(project, catalog), config.enabled)
+    return Analysis(
+        drafts=tuple(d for d in drafts if not _suppressed(d, project.files, config)),
+        errors=tuple(e for f in facts for e in f.errors),
+        python_files=sum(1 for f in facts if f.python is not None),
+    )
 
 
 def _under(path: str, selected: Sequence[str] | None) -> bool:
@@ -173,7 +253,17 @@ def _redact_line(line: str, columns: tuple[int, int] | None) -> str:
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def _finalize(drafts: list[Draft], config: Config, catalog: Catalog, digests: dict[str, str] | None = None, errors: list[FileError] | None = None) -> list[Finding]:
+def _line_hashes(text: str, digest: str, needed: int, cache: FactCache | None) -> list[str]:
+    """GitHub's hashes of the first `needed` lines (or all there are), from the cache if known."""
+    hashes = cache.get_lines(digest, needed) if cache is not None else None
+    if hashes is None:
+        hashes = line_hashes(text, stop_after_line=needed)
+        if cache is not None:
+            cache.put_lines(digest, hashes)
+    return hashes
+
+
+def _finalize(drafts: list[Draft], config: Config, catalog: Catalog, digests: dict[str, str] | None = None, errors: list[FileError] | None = None, cache: FactCache | None = None) -> list[Finding]:
     by_path: dict[str, list[Draft]] = {}
     for d in drafts:
         by_path.setdefault(d.path, []).append(d)
@@ -183,15 +273,17 @@ def _finalize(drafts: list[Draft], config: Config, catalog: Catalog, digests: di
             data = read_regular(config.root / path, config.max_file_size)
         except OSError:
             data = b""
-        if digests is not None and digests.get(path, "") not in ("", hashlib.sha256(data).hexdigest()):
+        digest = hashlib.sha256(data).hexdigest()
+        if digests is not None and digests.get(path, "") not in ("", digest):
             # changed since extraction: its lines no longer belong to the findings, so show none
             data = b""
+            digest = hashlib.sha256(data).hexdigest()
             if errors is not None:
                 errors.append(FileError(path, "changed while being scanned; findings reported without source lines", kind="read"))
         text, _ = decode(data)
         lines = _LINE_BREAK.split(text)
         group = sorted(by_path[path], key=lambda d: (d.span, d.code))
-        hashes = line_hashes(text, stop_after_line=max(d.span.line for d in group))
+        hashes = _line_hashes(text, digest, max(d.span.line for d in group), cache)
         occurrences: dict[tuple[str, str], int] = {}
         for d in group:
             line = lines[d.span.line - 1] if 0 < d.span.line <= len(lines) else ""
@@ -222,27 +314,37 @@ def scan(config: Config, selected: Sequence[str] | None = None, options: ScanOpt
     `found` replaces discovery with files chosen elsewhere (the laptop sweep's own walk)."""
     started = time.perf_counter()
     catalog = load_catalog(config.extend_catalogs)
-    found = found if found is not None else discover(config)
-    facts, errors, hits = _extract_all(config, catalog, found.files, options)
-    errors += [FileError(p, f"cannot read: {why}", kind="read") for p, why in found.unreadable]
-    errors += [FileError(p, why, kind="skipped") for p, why in found.skipped]
-    project = Project(facts)
-    drafts = run_checks(Context(project, catalog), config.enabled)
-    kept = [
-        d
-        for d in drafts
-        if (_under(d.path, selected) or any(_under(p, selected) for p, _, _ in d.related))
-        and not _suppressed(d, project.files, config)
-    ]
-    findings = sorted(_finalize(kept, config, catalog, {f.path: f.digest for f in facts}, errors), key=lambda f: f.sort_key)
-    errors += [e for f in facts for e in f.errors]
+    cache = FactCache(options.cache_dir, catalog.digest) if options.cache_dir is not None else None
+    try:
+        if cache is not None:
+            cache.load_signatures(config.root)
+        if found is None:
+            found = discover(config, cache.seen_as_text) if cache is not None else discover(config)
+        got = _extract(config, found.files, options, cache, reuse=True)
+        # The facts stay until the scan ends: spare the cycle collector walking their hundreds of
+        # thousands of objects again at each collection (and once more at exit): seconds on large trees.
+        gc.freeze()
+        analysis = got.analysis
+        if analysis is None:
+            analysis = _analyze(got.facts, config, catalog)
+            if cache is not None:
+                cache.put_analysis(cache.analysis_key(config, {f.path: cache.facts_digests[f.path] for f in got.facts}), analysis)
+        errors = got.errors
+        errors += [FileError(p, f"cannot read: {why}", kind="read") for p, why in found.unreadable]
+        errors += [FileError(p, why, kind="skipped") for p, why in found.skipped]
+        kept = [d for d in analysis.drafts if _under(d.path, selected) or any(_under(p, selected) for p, _, _ in d.related)]
+        findings = sorted(_finalize(kept, config, catalog, got.digests, errors, cache), key=lambda f: f.sort_key)
+    finally:
+        if cache is not None:
+            cache.close()
+    errors += analysis.errors
     errors = sorted({e for e in errors if _under(e.path, selected)}, key=lambda e: (e.path, e.line or 0, e.message))
     stats = Stats(
         files_scanned=len(found.files),
-        python_files=sum(1 for f in facts if f.python is not None),
+        python_files=analysis.python_files,
         skipped_binary=found.skipped_binary,
         skipped_too_large=found.skipped_too_large,
-        cached_files=hits,
+        cached_files=got.hits,
         seconds=time.perf_counter() - started,
     )
     return Report(findings=tuple(findings), errors=tuple(errors), stats=stats, root=str(config.root), uri_prefix=git_prefix(config.root))

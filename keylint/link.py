@@ -61,6 +61,7 @@ class Project:
         self.by_name: dict[str, list[tuple[str, Binding]]] = defaultdict(list)
         self.modules: dict[str, list[str]] = defaultdict(list)  # dotted name or suffix -> paths
         self._flows: list[tuple[str, Sink, list[Origin]]] | None = None
+        self._splits: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}  # memo of _split_module
         # Call frames of the functions being resolved: (path, function, parameter) -> (caller path, argument)
         self._frames: list[dict[tuple[str, str, str], tuple[str, Expr]]] = []
         for path, py in self.python.items():
@@ -91,12 +92,21 @@ class Project:
         return exact or hits[:4]
 
     def _split_module(self, qualname: str) -> Iterator[tuple[str, list[str]]]:
+        """(project file, rest of the name) for the longest leading part of `qualname` that names
+        project modules. Asked ~100,000 times on a large project, for far fewer names: memoized."""
+        split = self._splits.get(qualname)
+        if split is None:
+            split = self._splits[qualname] = self._split(qualname)
+        for path, rest in split:
+            yield path, list(rest)
+
+    def _split(self, qualname: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
         parts = qualname.split(".")
         for i in range(len(parts), 0, -1):
-            for path in self.module_paths(".".join(parts[:i])):
-                yield path, parts[i:]
-            if self.module_paths(".".join(parts[:i])):
-                return
+            paths = self.module_paths(".".join(parts[:i]))
+            if paths:
+                return tuple((path, tuple(parts[i:])) for path in paths)
+        return ()
 
     # ---- resolution ----
     def resolve(self, path: str, expr: Expr | None, depth: int = 0, seen: frozenset[object] = frozenset()) -> list[Origin]:

@@ -95,10 +95,22 @@ class ModelIndex:
         self._orm: dict[Key, str | None] = {}
         self._schema: dict[Key, str | None] = {}
         self._pk: dict[Key, PrimaryKey | None] = {}
+        # the same names and classes are asked about again and again (every serializer walks its
+        # bases): answers from the outside (depth 0) are memoized
+        self._resolved: dict[tuple[str, str], Resolved] = {}
+        self._ancestors: dict[Key, list[tuple[Key | None, Resolved]]] = {}
 
     # ---- name resolution ----
     def resolve(self, path: str, ref: str, depth: int = 0) -> Resolved:
         """What a (module-qualified) name recorded in `path` refers to."""
+        if depth == 0:
+            found = self._resolved.get((path, ref))
+            if found is None:
+                found = self._resolved[(path, ref)] = self._resolve(path, ref, 0)
+            return found
+        return self._resolve(path, ref, depth)
+
+    def _resolve(self, path: str, ref: str, depth: int) -> Resolved:
         if depth > _MAX_DEPTH or path not in self.project.python:
             return ExternalRef(ref)
         parts = ref.split(".")
@@ -141,6 +153,12 @@ class ModelIndex:
 
     def ancestors(self, key: Key) -> Iterator[tuple[Key | None, Resolved]]:
         """Every base, depth first, the class's own bases first; project classes recurse."""
+        found = self._ancestors.get(key)
+        if found is None:
+            found = self._ancestors[key] = list(self._ancestors_of(key))
+        return iter(found)
+
+    def _ancestors_of(self, key: Key) -> Iterator[tuple[Key | None, Resolved]]:
         seen: set[Key] = {key}
         todo = [key]
         while todo:
