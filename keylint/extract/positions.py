@@ -55,8 +55,10 @@ def _find(code: str, leaf: cst.CSTNode, last: bool) -> int:
     return k
 
 
-def _own_parens(node: cst.CSTNode, field: str) -> bool:
-    return bool(getattr(node, field, None))
+def _parens(node: cst.CSTNode, field: str) -> int:
+    """How many parentheses of its own an expression has on one side (0 for other nodes)."""
+    value = getattr(node, field, None)
+    return len(value) if isinstance(value, (list, tuple)) else 0
 
 
 def _never(node: cst.CSTNode) -> None:
@@ -81,32 +83,39 @@ _FIRST: dict[type, Callable[[Any], object]] = {
     cst.Element: lambda n: n.value,
     cst.DictElement: lambda n: n.key,
     cst.IfExp: lambda n: n.body,
+    cst.Tuple: lambda n: n.elements[0] if n.elements else None,
 }
-# ... and, for a child its code may end with, how many closing brackets follow that child
-# within the node (None: something else may follow).
-_CLOSERS_AFTER: dict[type, Callable[[Any, cst.CSTNode], int | None]] = {
-    cst.Attribute: lambda n, c: 0 if c is n.attr else None,
-    cst.Call: lambda n, c: 1 if n.args and c is n.args[-1] else None,
-    cst.Subscript: lambda n, c: 1 if n.slice and c is n.slice[-1] else None,
-    cst.SubscriptElement: lambda n, c: 0 if c is n.slice else None,
-    cst.Index: lambda n, c: 0 if c is n.value and not n.star else None,
-    cst.BinaryOperation: lambda n, c: 0 if c is n.right else None,
-    cst.BooleanOperation: lambda n, c: 0 if c is n.right else None,
-    cst.Comparison: lambda n, c: 0 if c is n.comparisons[-1] else None,
-    cst.ComparisonTarget: lambda n, c: 0 if c is n.comparator else None,
-    cst.ConcatenatedString: lambda n, c: 0 if c is n.right else None,
-    cst.Assign: lambda n, c: 0 if c is n.value else None,
-    cst.AnnAssign: lambda n, c: 0 if n.value is not None and c is n.value else None,
-    cst.AugAssign: lambda n, c: 0 if c is n.value else None,
-    cst.Expr: lambda n, c: 0 if c is n.value else None,
-    cst.Arg: lambda n, c: 0 if c is n.value else None,
-    cst.Element: lambda n, c: 0 if c is n.value else None,
-    cst.DictElement: lambda n, c: 0 if c is n.value else None,
-    cst.List: lambda n, c: 1 if n.elements and c is n.elements[-1] else None,
-    cst.Set: lambda n, c: 1 if n.elements and c is n.elements[-1] else None,
-    cst.Dict: lambda n, c: 1 if n.elements and c is n.elements[-1] else None,
-    cst.IfExp: lambda n, c: 0 if c is n.orelse else None,
+# ... the containers whose code begins with an opening bracket and then their first element ...
+_OPENER = {cst.List: "[", cst.Set: "{", cst.Dict: "{"}
+# ... and, for a child its code may end with, the closing brackets that follow that child within
+# the node ("" for none; None: something else may follow).
+_AFTER: dict[type, Callable[[Any, cst.CSTNode], str | None]] = {
+    cst.Attribute: lambda n, c: "" if c is n.attr else None,
+    cst.Call: lambda n, c: ")" if n.args and c is n.args[-1] else "()" if not n.args and c is n.func else None,
+    cst.Subscript: lambda n, c: "]" if n.slice and c is n.slice[-1] else None,
+    cst.SubscriptElement: lambda n, c: "" if c is n.slice else None,
+    cst.Index: lambda n, c: "" if c is n.value else None,
+    cst.BinaryOperation: lambda n, c: "" if c is n.right else None,
+    cst.BooleanOperation: lambda n, c: "" if c is n.right else None,
+    cst.Comparison: lambda n, c: "" if c is n.comparisons[-1] else None,
+    cst.ComparisonTarget: lambda n, c: "" if c is n.comparator else None,
+    cst.ConcatenatedString: lambda n, c: "" if c is n.right else None,
+    cst.Assign: lambda n, c: "" if c is n.value else None,
+    cst.AnnAssign: lambda n, c: "" if c is (n.value if n.value is not None else n.annotation) else None,
+    cst.Annotation: lambda n, c: "" if c is n.annotation else None,
+    cst.AugAssign: lambda n, c: "" if c is n.value else None,
+    cst.Expr: lambda n, c: "" if c is n.value else None,
+    cst.Arg: lambda n, c: "" if c is n.value else None,
+    cst.Element: lambda n, c: "" if c is n.value else None,
+    cst.DictElement: lambda n, c: "" if c is n.value else None,
+    cst.List: lambda n, c: "]" if n.elements and c is n.elements[-1] else None,
+    cst.Set: lambda n, c: "}" if n.elements and c is n.elements[-1] else None,
+    cst.Dict: lambda n, c: "}" if n.elements and c is n.elements[-1] else None,
+    # a tuple's trailing comma is part of it, and no closing bracket of its own follows
+    cst.Tuple: lambda n, c: "" if n.elements and c is n.elements[-1] and not isinstance(c.comma, cst.Comma) else None,
+    cst.IfExp: lambda n, c: "" if c is n.orelse else None,
 }
+_BLANKS = " \t\f\r\n\\"  # and a backslash, which can only stand before a line break here
 
 
 class _Cursor(cst.BatchableCSTVisitor):
@@ -257,55 +266,68 @@ class Positions:
     def code(self, node: cst.CSTNode) -> str | None:
         """The node's source code as written (continuation lines keep their indentation), for the
         shapes `_direct` measures and a node without parentheses of its own; else None."""
-        if _own_parens(node, "lpar") or _own_parens(node, "rpar"):
+        if _parens(node, "lpar") or _parens(node, "rpar"):
             return None
         head, tail = self._edge(node, last=False), self._edge(node, last=True)
         found = self._direct(head, tail) if head is not None and tail is not None else None
         return None if found is None else self.source[found[0] : found[1]]
 
     def _direct(self, head: list[cst.CSTNode], tail: list[cst.CSTNode]) -> tuple[int, int] | None:
-        """(start, end) without generating code, for the common shapes: the node's code begins
-        with its first text token (no keyword, operator or bracket before it along the way) and
-        ends with its last one or with closing brackets after it (`name`, `a.b`, `x = f(y)`).
-        None for any other shape, which `_exact` then measures from the generated code."""
+        """(start, end) without generating code, for the common shapes: along the chain from the
+        node down to its first text token nothing but opening brackets comes first (`name`, `a.b`,
+        `[x, y]`, `x = f(y)`), and along the chain to its last one nothing but closing brackets
+        comes last. The node's own parentheses are not part of its span. None for any other
+        shape, which `_exact` then measures from generated code."""
+        opening = ""  # brackets before the first text token, in source order
         for i in range(len(head) - 1):
             parent, child = head[i], head[i + 1]
-            if _own_parens(child, "lpar") or _FIRST.get(type(parent), _never)(parent) is not child:
+            if i == 0 and type(parent) in _OPENER and parent.elements and child is parent.elements[0]:  # type: ignore[attr-defined]
+                opening += _OPENER[type(parent)]
+            elif _FIRST.get(type(parent), _never)(parent) is not child:
                 return None
-        closers = 0
-        for i in range(len(tail) - 1):
-            parent, child = tail[i], tail[i + 1]
-            if _own_parens(child, "rpar"):
+            opening += "(" * _parens(child, "lpar")
+        closing = ""  # brackets after the last text token, in source order
+        for i in range(len(tail) - 1, 0, -1):
+            parent, child = tail[i - 1], tail[i]
+            after = _AFTER.get(type(parent))
+            brackets = after(parent, child) if after is not None else None
+            if brackets is None:
                 return None
-            after = _CLOSERS_AFTER.get(type(parent))
-            count = after(parent, child) if after is not None else None
-            if count is None:
-                return None
-            closers += count
+            closing += ")" * _parens(child, "rpar") + brackets
         leaf = tail[-1]
-        end = self.offsets[id(leaf)] + len(leaf.value)  # type: ignore[attr-defined]
-        end = self._past_closers(end, closers) if closers else end
-        return None if end is None else (self.offsets[id(head[-1])], end)
+        start = self._before(self.offsets[id(head[-1])], opening)
+        end = self._after(self.offsets[id(leaf)] + len(leaf.value), closing)  # type: ignore[attr-defined]
+        return None if start is None or end is None else (start, end)
 
-    def _past_closers(self, i: int, closers: int) -> int | None:
-        """Just past the `closers`-th closing bracket after offset `i`, when only blanks, line
-        continuations, comments and trailing commas stand between; else None."""
-        src, size = self.source, len(self.source)
-        while i < size:
-            c = src[i]
-            if c in ")]}":
-                closers -= 1
-                i += 1
-                if closers == 0:
-                    return i
-            elif c in " \t\f\r\n,\\":
-                i += 1
-            elif c == "#":
-                while i < size and src[i] not in "\r\n":
-                    i += 1
-            else:
+    def _before(self, i: int, brackets: str) -> int | None:
+        """Where `brackets` begin, reading back from offset `i` over blanks only; else None."""
+        src = self.source
+        for bracket in reversed(brackets):
+            while i > 0 and src[i - 1] in _BLANKS:
+                i -= 1
+            if i == 0 or src[i - 1] != bracket:
                 return None
-        return None
+            i -= 1
+        return i
+
+    def _after(self, i: int, brackets: str) -> int | None:
+        """Just past `brackets`, reading on from offset `i` over blanks, comments and trailing
+        commas only; else None."""
+        src, size = self.source, len(self.source)
+        for bracket in brackets:
+            while i < size and src[i] != bracket:
+                c = src[i]
+                if c == "#":
+                    while i < size and src[i] not in "\r\n":
+                        i += 1
+                elif c in _BLANKS or c == ",":
+                    i += 1
+                else:
+                    return None
+            if i == size:
+                return None
+            i += 1
+        return i
 
     def _line_end(self, line: int) -> int:
         """Offset just past the last character of 1-based `line`, before its line break."""
