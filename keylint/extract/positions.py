@@ -17,7 +17,7 @@ from typing import Any, Callable
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from keylint.extract.walk import child_fields, walk
+from keylint.extract.walk import NODE_TYPES, child_fields, concrete, walk
 from keylint.model import Span
 
 _WORDS = (cst.Name, cst.Integer, cst.Float, cst.Imaginary)  # matched on word boundaries
@@ -26,6 +26,8 @@ _LEAVES = _WORDS + _TEXTS
 _SKIP = (cst.EmptyLine, cst.TrailingWhitespace, cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.Newline)
 _BLOCKS = (cst.BaseCompoundStatement, cst.SimpleStatementLine, cst.Decorator)
 _DEFINITIONS = (cst.FunctionDef, cst.ClassDef)
+# the same as sets of classes, for `type(x) in ...` on hot paths (see keylint.extract.walk.NODE_TYPES)
+_LEAF_TYPES, _SKIP_TYPES, _BLOCK_TYPES = concrete(*_LEAVES), concrete(*_SKIP), concrete(*_BLOCKS)
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 
 
@@ -38,9 +40,10 @@ def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     out: list[cst.CSTNode] = []
     for field in child_fields(type(node)):
         value = getattr(node, field)
-        if isinstance(value, (list, tuple)):
+        kind = type(value)
+        if kind is tuple or kind is list:
             out.extend(value)
-        elif isinstance(value, cst.CSTNode):
+        elif kind in NODE_TYPES:
             out.append(value)
     return out
 
@@ -184,11 +187,11 @@ class Positions:
 
     def _edge(self, node: cst.CSTNode, last: bool) -> list[cst.CSTNode] | None:
         """The chain of nodes from `node` down to its first (or last) text token."""
-        if isinstance(node, _LEAVES):
+        if type(node) in _LEAF_TYPES:
             return [node] if id(node) in self.offsets else None
         children = _children(node)
         for child in reversed(children) if last else children:
-            if isinstance(child, _SKIP):
+            if type(child) in _SKIP_TYPES:
                 continue
             chain = self._edge(child, last)
             if chain is not None:
@@ -202,7 +205,7 @@ class Positions:
         return known
 
     def _compute(self, node: cst.CSTNode) -> Span:
-        if isinstance(node, _BLOCKS):
+        if type(node) in _BLOCK_TYPES:
             # `def`, `class`, `@`, `if`, ... open their line; the block ends where its last
             # expression or small statement ends (block code is re-indented, so not measured whole)
             head = self._edge(node.name if isinstance(node, _DEFINITIONS) else node, last=False)

@@ -17,11 +17,12 @@ from keylint.model import Span
 
 def dotted(node: cst.BaseExpression) -> str | None:
     """`a.b.c` for a chain of names and attributes, else None."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
+    kind = type(node)  # not isinstance: see keylint.extract.walk.NODE_TYPES
+    if kind is cst.Name:
+        return node.value  # type: ignore[union-attr]
+    if kind is cst.Attribute:
+        base = dotted(node.value)  # type: ignore[union-attr]
+        return f"{base}.{node.attr.value}" if base else None  # type: ignore[union-attr]
     return None
 
 
@@ -46,8 +47,8 @@ def _plain_literal(raw: str) -> str | bytes | None:
 
 def string_value(node: cst.BaseExpression | None) -> str | bytes | None:
     """The value of a string literal (plain, implicitly concatenated, or an f-string without fields)."""
-    if isinstance(node, cst.SimpleString):
-        plain = _plain_literal(node.value)
+    if type(node) is cst.SimpleString:
+        plain = _plain_literal(node.value)  # type: ignore[union-attr]
         if plain is not None:
             return plain
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):

@@ -20,7 +20,8 @@ _Handlers = tuple[Callable[[cst.CSTNode], object], ...]
 _Entry = tuple[_Handlers, _Handlers, tuple[str, ...]]
 
 
-def _concrete(*bases: type) -> frozenset[type]:
+def concrete(*bases: type) -> frozenset[type]:
+    """The classes and all their subclasses (LibCST's node classes are all defined on import)."""
     found: set[type] = set()
     todo = list(bases)
     while todo:
@@ -32,13 +33,16 @@ def _concrete(*bases: type) -> frozenset[type]:
 
 # Nodes that hold only whitespace, comments and punctuation, and nodes below them: a visitor that
 # handles none of these needs none of them walked.
-TRIVIA = _concrete(
+TRIVIA = concrete(
     cst.BaseParenthesizableWhitespace, cst.EmptyLine, cst.TrailingWhitespace, cst.Newline, cst.Comment,
     cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.ImportStar, cst.Asynchronous,
     cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp,
     cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
     cst.LeftCurlyBrace, cst.RightCurlyBrace,
 )  # fmt: skip
+# Every node class, for `type(x) in NODE_TYPES`: isinstance against LibCST's classes goes through
+# ABCMeta.__instancecheck__, which costs several times a set lookup on hot paths.
+NODE_TYPES = concrete(cst.CSTNode)
 # Whitespace that cannot hold a comment: never worth walking.
 BLANK = frozenset({cst.SimpleWhitespace, cst.Newline})
 
