@@ -190,6 +190,7 @@ class FactCache:
         self.used: str | None = None  # analysis reused: mark it recently used
         self.known: dict[str, tuple[str, str]] = {}  # absolute path -> (signature, content hash)
         self._signatures_of = ""  # the root `known` was read for
+        self.unchanged: dict[str, str] = {}  # absolute path -> content hash, signature checked by discovery
         # path -> facts digest of the facts last loaded or stored for it (what the engine holds)
         self.facts_digests: dict[str, str] = {}
         self._stored: dict[str, FileFacts] = {}
@@ -247,8 +248,12 @@ class FactCache:
         return recorded[1] if recorded is not None and recorded[0] == signature(info) else None
 
     def seen_as_text(self, path: str, info: os.stat_result) -> bool:
-        """Read (so found to be text) with this very signature: the content is the same."""
-        return self.known_digest(path, info) is not None
+        """Read (so found to be text) with this very signature: the content is the same. The answer
+        stands for the rest of the scan (`unchanged`), as if the file had been read now."""
+        digest = self.known_digest(path, info)
+        if digest is not None:
+            self.unchanged[path] = digest
+        return digest is not None
 
     def record(self, path: str, info: os.stat_result, digest: str) -> None:
         """Remember the content hash of a file read with signature `info` (taken before reading)."""

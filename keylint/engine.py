@@ -8,7 +8,6 @@ import hashlib
 import os
 import re
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -57,6 +56,8 @@ def _run(tasks: list[Task], options: ScanOptions) -> list[FileFacts]:
         # untrusted input: each file in a worker with a deadline and a memory cap (keylint/workers.py)
         return extract_isolated(tasks, jobs, Limits(options.file_timeout, options.memory_limit))
     if jobs > 1 and len(tasks) > 8:
+        from concurrent.futures import ProcessPoolExecutor  # only this unguarded mode needs it (10 ms to import)
+
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             return list(pool.map(_extract_one, tasks, chunksize=max(1, min(32, len(tasks) // (jobs * 4)))))
     return [_extract_one(item) for item in tasks]
@@ -100,6 +101,8 @@ def _identify(root: str, rel: str, limit: int, cache: FactCache | None) -> tuple
     file with the same stat signature, so it is not read)."""
     full = os.path.join(root, rel)
     if cache is not None:
+        if full in cache.unchanged:  # discovery found its signature unchanged a moment ago
+            return cache.unchanged[full], None
         info = os.lstat(full)  # before reading: a write after this changes the next signature
         known = cache.known_digest(full, info)
         if known is not None:
@@ -313,6 +316,9 @@ def scan(config: Config, selected: Sequence[str] | None = None, options: ScanOpt
 
     `found` replaces discovery with files chosen elsewhere (the laptop sweep's own walk)."""
     started = time.perf_counter()
+    # What exists now (modules, catalogs) and the facts below stay until the scan ends: frozen, the
+    # cycle collector skips their hundreds of thousands of objects at each collection (and at exit).
+    gc.freeze()
     catalog = load_catalog(config.extend_catalogs)
     cache = FactCache(options.cache_dir, catalog.digest) if options.cache_dir is not None else None
     try:
@@ -321,8 +327,6 @@ def scan(config: Config, selected: Sequence[str] | None = None, options: ScanOpt
         if found is None:
             found = discover(config, cache.seen_as_text) if cache is not None else discover(config)
         got = _extract(config, found.files, options, cache, reuse=True)
-        # The facts stay until the scan ends: spare the cycle collector walking their hundreds of
-        # thousands of objects again at each collection (and once more at exit): seconds on large trees.
         gc.freeze()
         analysis = got.analysis
         if analysis is None:
