@@ -100,17 +100,18 @@ def _identify(root: str, rel: str, limit: int, cache: FactCache | None) -> tuple
     """The file's content hash, and its bytes when they had to be read (None: the cache saw the
     file with the same stat signature, so it is not read)."""
     full = os.path.join(root, rel)
-    if cache is not None:
-        if full in cache.unchanged:  # discovery found its signature unchanged a moment ago
-            return cache.unchanged[full], None
-        info = os.lstat(full)  # before reading: a write after this changes the next signature
-        known = cache.known_digest(full, info)
-        if known is not None:
-            return known, None
+    if cache is None:
+        data = read_regular(full, limit)
+        return hashlib.sha256(data).hexdigest(), data
+    if full in cache.unchanged:  # discovery found its signature unchanged a moment ago
+        return cache.unchanged[full], None
+    info = os.lstat(full)  # before reading: a write after this changes the next signature
+    known = cache.known_digest(full, info)
+    if known is not None:
+        return known, None
     data = read_regular(full, limit)
     digest = hashlib.sha256(data).hexdigest()
-    if cache is not None:
-        cache.record(full, info, digest)
+    cache.record(full, info, digest)
     return digest, data
 
 
@@ -172,7 +173,9 @@ def _extract(config: Config, paths: Sequence[str], options: ScanOptions, cache: 
         for f in fresh:
             cache.put(f)
         if reuse:
-            analysis = cache.get_analysis(cache.analysis_key(config, {**{rel: e.facts_digest for rel, e in entries.items()}, **{f.path: cache.facts_digests[f.path] for f in fresh}}))
+            facts_digests = {rel: e.facts_digest for rel, e in entries.items()}
+            facts_digests.update((f.path, cache.facts_digests[f.path]) for f in fresh)
+            analysis = cache.get_analysis(cache.analysis_key(config, facts_digests))
             if analysis is not None:  # what linking these facts gives is known: leave them on disk
                 return _Extracted([], errors, hits, digests, analysis)
         loaded = cache.load(entries.values())
