@@ -4,8 +4,8 @@ One SQLite file under the cache directory (owner-only permissions), four tables:
 
 - `files`: per absolute path, the stat signature (size, mtime, ctime, inode, device) and content
   hash seen last time. A file whose signature has not changed is not read again, as git's index
-  does. A signature is only recorded for a file last modified a few seconds before the scan, so a
-  write within the same timestamp tick cannot hide behind it (git's "racily clean" entries).
+  does. A signature is only recorded for a file last changed at least a few seconds before the
+  scan, so a write within the same timestamp tick cannot hide behind it (git's "racily clean").
 - `facts`: pickled `FileFacts` (which by construction contain no secret values), keyed by the
   file's path, content hash and mode (full or prefiltered), keylint's version, a digest of
   keylint's source and the catalog digest. The file's path and hash are left out of the pickled
