@@ -30,8 +30,9 @@ from keylint.extract.facts import FileFacts
 from keylint.extract.secrets import _plugins as secret_plugins
 from keylint.model import FileError
 
-# A task: (repository-relative path, file bytes, extend-catalogs paths, prefilter).
-Task = tuple[str, bytes, tuple[str, ...], bool]
+# A task: (repository-relative path, file bytes, extend-catalogs paths, prefilter, accepted), the
+# last two as for `keylint.extract.extract_file`.
+Task = tuple[str, bytes, tuple[str, ...], bool, bool]
 
 FULL, SECRETS_ONLY = "full", "secrets-only"
 # Share of the per-file time the secret scan may use: in a full extraction the parsers need the
@@ -46,10 +47,10 @@ class Limits:
 
 
 def _extract(task: Task, mode: str, deadline: float) -> FileFacts:
-    path, data, extensions, prefilter = task
+    path, data, extensions, prefilter, accepted = task
     if mode == SECRETS_ONLY:
         return extract_secrets_only(path, data, deadline=deadline)
-    return extract_file(path, data, load_catalog(extensions), deadline=deadline, prefilter=prefilter)
+    return extract_file(path, data, load_catalog(extensions), deadline=deadline, prefilter=prefilter, accepted=accepted)
 
 
 def _cap_memory(extra: int) -> None:

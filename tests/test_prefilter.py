@@ -41,3 +41,18 @@ def test_an_unremarkable_module_is_not_parsed_unless_imported(project) -> None:
     assert not by_path["consts.py"].deferred and by_path["consts.py"].python is not None  # imported by auth.py
     found = {(f.location.path, f.code) for f in scan_project(root).findings}
     assert ("consts.py", "KL101") in found
+
+
+def test_accepted_module_is_not_parsed_twice(monkeypatch) -> None:
+    """A deferred module extracted in full later was already accepted by CPython's parser: the
+    nesting guard, which parses it again with CPython, is skipped; otherwise it runs."""
+    import keylint.extract as extract
+    from keylint.catalog import load_catalog
+
+    calls: list[str] = []
+    monkeypatch.setattr(extract, "_refused_nesting", lambda text: calls.append(text) or None)
+    source = b"SECRET_KEY = 'abc'\n"
+    assert extract.extract_file("m.py", source, load_catalog(), accepted=True).python is not None
+    assert calls == []
+    assert extract.extract_file("m.py", source, load_catalog()).python is not None
+    assert calls == [source.decode()]

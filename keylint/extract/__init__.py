@@ -64,10 +64,12 @@ def _suppressions(path: str, text: str) -> tuple[list[Suppression], list[FileErr
     return found, errors
 
 
-def extract_file(path: str, data: bytes, catalog: Catalog, deadline: float | None = None, prefilter: bool = False) -> FileFacts:
+def extract_file(path: str, data: bytes, catalog: Catalog, deadline: float | None = None, prefilter: bool = False, accepted: bool = False) -> FileFacts:
     """Facts for one file. `path` is repository-relative; `data` its bytes; `deadline` (a
     `time.monotonic()` value) bounds the secret scan, which stops there and says so. With
-    `prefilter`, a Python module whose bytes no family could use is not parsed (`deferred`)."""
+    `prefilter`, a Python module whose bytes no family could use is not parsed (`deferred`).
+    `accepted`: CPython's parser has already accepted these bytes (a deferred module, extracted
+    in full because a parsed one imports it), so the nesting guard need not parse them again."""
     facts, text = _secrets(path, data, deadline)
     if is_config_file(path):
         facts.findings.extend(scan_config(path, text, catalog.key_names))
@@ -80,7 +82,7 @@ def extract_file(path: str, data: bytes, catalog: Catalog, deadline: float | Non
         elif "\x00" in text:
             facts.errors.append(FileError(path, "contains NUL bytes; not parsed as Python", kind="parse"))
         else:
-            _python(facts, text, catalog)
+            _python(facts, text, catalog, accepted)
     return facts
 
 
@@ -155,8 +157,8 @@ def _parse_module(text: str) -> cst.Module:
         cst.CSTNode.__post_init__ = validate  # type: ignore[method-assign]
 
 
-def _python(facts: FileFacts, text: str, catalog: Catalog) -> None:
-    refused = _refused_nesting(text)
+def _python(facts: FileFacts, text: str, catalog: Catalog, accepted: bool = False) -> None:
+    refused = None if accepted else _refused_nesting(text)
     if refused is not None:
         facts.errors.append(FileError(facts.path, f"cannot parse as Python 3: {refused}", kind="parse"))
         return
