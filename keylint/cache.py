@@ -41,10 +41,9 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from keylint import __version__
-from keylint.checks.base import Draft
 from keylint.config import Config
 from keylint.extract.facts import FileFacts
-from keylint.model import FileError, Severity, Span
+from keylint.model import Draft, FileError, Severity, Span
 
 
 def _code_digest() -> str:

@@ -14,16 +14,12 @@ from typing import Iterable, Sequence
 
 from keylint.cache import Analysis, FactCache
 from keylint.catalog import Catalog, load_catalog
-from keylint.checks import run_checks
-from keylint.checks.base import Context, Draft
 from keylint.config import Config
 from keylint.discover import Discovered, discover, git_prefix, read_regular
 from keylint.extract import PYTHON_SUFFIXES, decode, extract_file
 from keylint.extract.facts import FileFacts
-from keylint.extract.python import module_name
 from keylint.fingerprint import content_fingerprint, line_hashes
-from keylint.link import Project
-from keylint.model import FileError, Finding, Location, Related, Report, Severity, Stats
+from keylint.model import Draft, FileError, Finding, Location, Related, Report, Severity, Stats
 from keylint.workers import Limits, Task, extract_isolated
 
 # Long runs of key-alphabet characters with letters and digits mixed: redacted from every snippet
@@ -41,7 +37,7 @@ class ScanOptions:
     file_timeout: float | None = 60.0
     memory_limit: int = 2 * 1024**3  # bytes of address space each extraction worker may add
     # parse only Python modules that some family could use, or that such a module imports
-    # (keylint.extract.python.PREFILTER_WORDS and PREFILTER_PATTERNS); off: parse every module
+    # (keylint.extract.prefilter); off: parse every module
     prefilter: bool = True
 
 
@@ -65,6 +61,8 @@ def _run(tasks: list[Task], options: ScanOptions) -> list[FileFacts]:
 
 def _imported_deferred(facts: dict[str, FileFacts]) -> list[str]:
     """Deferred modules that a parsed module imports: they may hold what a flow needs."""
+    from keylint.extract.python import module_name
+
     by_name: dict[str, list[str]] = {}
     for path, f in facts.items():
         if f.deferred:
@@ -206,6 +204,12 @@ def _extract(config: Config, paths: Sequence[str], options: ScanOptions, cache: 
 
 def _analyze(facts: list[FileFacts], config: Config, catalog: Catalog) -> Analysis:
     """Link and check: a function of the facts, the configuration, the catalog and keylint alone."""
+    # imported here: linking and the checks load every rule family, which a warm scan that
+    # reuses a cached analysis never needs
+    from keylint.checks import run_checks
+    from keylint.checks.base import Context
+    from keylint.link import Project
+
     project = Project(facts)
     drafts = run_checks(Context(project, catalog), config.enabled)
     return Analysis(

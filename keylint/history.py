@@ -17,14 +17,11 @@ from pathlib import Path
 from typing import IO, Callable, Iterator
 
 from keylint.catalog import Catalog, load_catalog
-from keylint.checks import run_checks
-from keylint.checks.base import Context
 from keylint.config import Config
 from keylint.discover import BINARY_SUFFIXES, SKIPPED_DIRS, is_excluded
 from keylint.engine import _redact_line
 from keylint.extract import decode, extract_file
 from keylint.fingerprint import content_fingerprint
-from keylint.link import Project
 from keylint.model import Finding, Location
 
 Progress = Callable[[int, str], None]  # (commits read so far, path of the blob being scanned)
@@ -123,6 +120,10 @@ def _wanted(path: str, config: Config) -> bool:
 
 
 def _findings(path: str, data: bytes, config: Config, catalog: Catalog) -> list[Finding]:
+    from keylint.checks import run_checks  # the rule families: not loaded by `import keylint.cli`
+    from keylint.checks.base import Context
+    from keylint.link import Project
+
     facts = extract_file(path, data, catalog)
     drafts = run_checks(Context(Project([facts]), catalog), lambda code: code.startswith("KL1") and config.enabled(code))
     suppressed = {(s.line, c) for s in facts.suppressions for c in s.codes}

@@ -97,3 +97,18 @@ class Report:
     # the project root's path inside its git work tree ("backend/" in a monorepo, else ""): SARIF and
     # GitHub annotations are read relative to the repository, not to the project keylint linked
     uri_prefix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What a check reports, before the engine finalizes it into a `Finding` (keylint.checks)."""
+
+    code: str
+    path: str
+    span: Span
+    message: str  # never a secret: use Secret.hint
+    token: str  # normalized flagged source for the fingerprint; a digest where that would be a secret
+    secret_columns: tuple[int, int] | None = None  # columns on span.line to redact in snippets
+    related: tuple[tuple[str, Span, str], ...] = ()  # (path, span, message)
+    severity: Severity | None = None  # None: the rule's default
+    key: str = ""  # SHA-256 of the normalized key material the finding is about (keylint.keymaterial)

@@ -25,9 +25,8 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Sequence
 
 from keylint.catalog import load_catalog
-from keylint.extract import extract_file, extract_secrets_only
+from keylint.extract import PYTHON_SUFFIXES, extract_file, extract_secrets_only
 from keylint.extract.facts import FileFacts
-from keylint.extract.secrets import _plugins as secret_plugins
 from keylint.model import FileError
 
 # A task: (repository-relative path, file bytes, extend-catalogs paths, prefilter, accepted), the
@@ -159,7 +158,11 @@ def extract_isolated(tasks: Sequence[Task], jobs: int, limits: Limits = Limits()
     # rebuilding them (with the spawn start method this only costs the parent a little time)
     for extensions in {t[2] for t in tasks}:
         load_catalog(extensions)
+    from keylint.extract.secrets import _plugins as secret_plugins
+
     secret_plugins()
+    if any(t[0].endswith(PYTHON_SUFFIXES) for t in tasks):
+        import keylint.extract.python  # noqa: F401  (LibCST and the visitors, inherited by the workers)
     context = multiprocessing.get_context()
     workers = [_Worker(context, limits) for _ in range(max(1, min(jobs, len(tasks))))]
 

@@ -21,6 +21,7 @@ from urllib.parse import unquote
 import pytest
 
 import keylint.engine
+import keylint.link
 from conftest import assert_valid_sarif, scan_project
 from keylint.cli import main
 from keylint.config import load_config
@@ -335,7 +336,7 @@ def test_files_deleted_replaced_or_changed_between_discovery_and_reading(tree, t
     outside = tmp_path / "outside.py"
     outside.write_text(f'TOKEN = "{GITHUB_TOKEN}"\n')
     root = tree({"gone.py": "X = 1\n", "swapped.py": "Y = 2\n", "piped.py": "Z = 3\n", "edited.py": f'TOKEN = "{GITHUB_TOKEN}"\n'})
-    real_discover, real_project = keylint.engine.discover, keylint.engine.Project
+    real_discover, real_project = keylint.engine.discover, keylint.link.Project
 
     def racing_discover(config):  # the tree changes right after it was listed
         found = real_discover(config)
@@ -351,7 +352,7 @@ def test_files_deleted_replaced_or_changed_between_discovery_and_reading(tree, t
         return real_project(facts)
 
     monkeypatch.setattr(keylint.engine, "discover", racing_discover)
-    monkeypatch.setattr(keylint.engine, "Project", racing_project)
+    monkeypatch.setattr(keylint.link, "Project", racing_project)  # the engine imports it when it links
     result = _scan(capsys, root)
     assert result.code == 1
     _control_intact(result, control_findings)

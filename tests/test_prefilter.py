@@ -11,7 +11,7 @@ from keylint.config import load_config
 from keylint.engine import ScanOptions, _extract_all
 from keylint.catalog import load_catalog
 from keylint.discover import discover
-from keylint.extract.python import worth_parsing
+from keylint.extract.prefilter import worth_parsing
 
 PROJECTS = sorted(p for p in FIXTURES.iterdir() if (p / "keylint.toml").is_file())
 

@@ -11,16 +11,21 @@ import ast
 import hashlib
 import re
 
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from keylint.catalog import Catalog
 from keylint.extract.config_files import is_config_file, scan_config
 from keylint.extract.facts import FileFacts, Suppression
 from keylint.extract.jwk import scan_json
 from keylint.extract.openapi import scan_openapi
-from keylint.extract.python import extract_python, worth_parsing
-from keylint.extract.secrets import ScanDeadline, scan_text
+from keylint.extract.prefilter import worth_parsing
 from keylint.model import FileError
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+# LibCST, the family visitors and detect-secrets are imported where they are first used: a warm
+# scan whose changed files need no parsing (or no extraction at all) never loads them.
 
 _SUPPRESSION = re.compile(r"keylint:\s*ignore\b(?:\[(?P<codes>[^\]]*)\])?")
 _CODE = re.compile(r"^KL\d{3}$")
@@ -93,6 +98,8 @@ def _secrets(path: str, data: bytes, deadline: float | None) -> tuple[FileFacts,
         facts.errors.append(FileError(path, decode_note, kind="decode"))
     facts.suppressions, errors = _suppressions(path, text)
     facts.errors.extend(errors)
+    from keylint.extract.secrets import ScanDeadline, scan_text
+
     try:
         for finding in scan_text(path, text, deadline):
             facts.findings.append(finding)
@@ -149,6 +156,8 @@ def _parse_module(text: str) -> cst.Module:
     valid by construction (LibCST's own comment there says validation could be skipped when
     parsing). Skipping it takes about an eighth off each parse. Extraction is single-threaded
     in its process, so the swap is seen by this parse only."""
+    import libcst as cst
+
     validate = cst.CSTNode.__post_init__
     cst.CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
     try:
@@ -158,6 +167,10 @@ def _parse_module(text: str) -> cst.Module:
 
 
 def _python(facts: FileFacts, text: str, catalog: Catalog, accepted: bool = False) -> None:
+    import libcst as cst
+
+    from keylint.extract.python import extract_python
+
     refused = None if accepted else _refused_nesting(text)
     if refused is not None:
         facts.errors.append(FileError(facts.path, f"cannot parse as Python 3: {refused}", kind="parse"))
