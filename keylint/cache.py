@@ -1,6 +1,7 @@
 """Caches that let a warm scan redo only what changed: the pre-commit run on a large repository.
 
-One SQLite file under the cache directory (owner-only permissions), four tables:
+One SQLite file under the cache directory (owner-only permissions), four tables (and `meta`, which
+names the keylint build whose entries they hold: another build's entries are deleted on opening):
 
 - `files`: per absolute path, the stat signature (size, mtime, ctime, inode, device) and content
   hash seen last time. A file whose signature has not changed is not read again, as git's index
@@ -58,11 +59,26 @@ def _code_digest() -> str:
 
 
 CODE_DIGEST = _code_digest()
+
+
+def _drop_other_versions(db: sqlite3.Connection) -> None:
+    """Entries made by another build of keylint can never be read again (their keys hold its code
+    digest): delete them when this build first opens the cache, so the file does not grow with
+    every upgrade. Stat signatures and line hashes depend on file contents only and are kept."""
+    build = f"{__version__}\0{CODE_DIGEST}"
+    row = db.execute("SELECT value FROM meta WHERE name = 'build'").fetchone()
+    if row is not None and row[0] == build:
+        return
+    with db:
+        db.execute("DELETE FROM facts")
+        db.execute("DELETE FROM analyses")
+        db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('build', ?)", (build,))
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, data BLOB NOT NULL)",
     "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, signature TEXT NOT NULL, digest TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS analyses (key TEXT PRIMARY KEY, data BLOB NOT NULL, used REAL NOT NULL)",
     "CREATE TABLE IF NOT EXISTS lines (key TEXT PRIMARY KEY, data BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
 _KEEP_ANALYSES = 16  # most recently used; each is one project state (a few hundred kB at most)
 _QUERY_CHUNK = 500  # keys per `IN (...)` query (SQLite allows 999 parameters in old builds)
@@ -214,6 +230,7 @@ class FactCache:
             try:
                 for statement in _SCHEMA:
                     db.execute(statement)
+                _drop_other_versions(db)
                 return db
             except sqlite3.DatabaseError:  # truncated or overwritten: start a new one
                 db.close()

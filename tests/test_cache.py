@@ -32,3 +32,30 @@ def test_cache_is_owner_only_and_rebuilt_when_the_file_changes(project, tmp_path
     assert b"cache-test-key-value-00001" not in b"".join(p.read_bytes() for p in cache.iterdir())
     (root / "a.py").write_text('import os\nSECRET_KEY = os.environ["SECRET_KEY"]\n')
     assert scan_project(root, cache_dir=cache).findings == ()
+
+
+def test_entries_of_another_keylint_build_are_deleted(project, tmp_path: Path, monkeypatch) -> None:
+    """Another build's entries can never be read again: the cache does not keep them (it would
+    grow by a whole repository's facts with every upgrade), but keeps what does not depend on
+    keylint (stat signatures, line hashes)."""
+    import sqlite3
+
+    import keylint.cache
+
+    root = project({"a.py": 'SECRET_KEY = "cache-test-key-value-00002"\n', "b.py": "X = 1\n"})
+    cache = tmp_path / "cache"
+
+    def count(table: str) -> int:
+        with sqlite3.connect(cache / "facts-v1.sqlite") as db:
+            return db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+    first = scan_project(root, cache_dir=cache)
+    facts, signatures = count("facts"), count("files")
+    assert facts >= 2 and count("analyses") == 1
+    assert scan_project(root, cache_dir=cache).findings == first.findings  # same build: entries kept
+    assert count("facts") == facts
+    monkeypatch.setattr(keylint.cache, "CODE_DIGEST", "another build")
+    keylint.cache.FactCache(cache, "catalog").close()
+    assert count("facts") == 0 and count("analyses") == 0 and count("files") == signatures
+    assert _key(scan_project(root, cache_dir=cache)) == _key(first)
+    assert count("facts") == facts
