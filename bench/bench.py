@@ -4,7 +4,9 @@
 
 Each measurement runs a fresh `python -m keylint scan` process (whole-process wall time, median of
 --runs) and reads its peak RSS (children's ru_maxrss). "cold" has no cache; "warm" re-scans with a
-populated cache after touching one Python file (the pre-commit shape). --peers also times bandit and
+populated cache after touching one Python file (the pre-commit shape: a newline appended, which
+changes no fact); "edited" after moving every line of one parsed module down by one, so that its
+facts change and the project is linked and checked again. --peers also times bandit and
 detect-secrets on the same tree, when they are installed, and prints keylint's ratios against them.
 See bench/README.md for the repositories and commits used in the recorded figures.
 """
@@ -65,6 +67,18 @@ def _touch_one_python_file(tree: Path) -> Path | None:
     return None
 
 
+def _shift_one_parsed_module(tree: Path, lines: int) -> Path | None:
+    """Prepend `lines` blank lines to the first module keylint parses: every position in it moves,
+    so its facts change and linking and checking must run again (the harder pre-commit shape)."""
+    from keylint.extract.prefilter import worth_parsing
+
+    for p in sorted(tree.rglob("*.py")):
+        if ".git" not in p.parts and worth_parsing(data := p.read_bytes()):
+            p.write_bytes(b"\n" * lines + data)
+            return p
+    return None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", type=Path)
@@ -91,6 +105,20 @@ def main() -> int:
             with open(touched, "rb+") as handle:  # undo the touch
                 handle.seek(-1, os.SEEK_END)
                 handle.truncate()
+        edits = []
+        shifted = None
+        for run in range(1, args.runs + 1):
+            # each run starts from the cache of the unedited tree, and makes an edit no earlier run
+            # made (the cache keeps recent analyses: a repeated edit would find its result there)
+            _run([*keylint, "--cache-dir", str(cache)])
+            shifted = _shift_one_parsed_module(tree, run)
+            try:
+                edits.append(_run([*keylint, "--cache-dir", str(cache)]))
+            finally:
+                if shifted is not None:
+                    shifted.write_bytes(shifted.read_bytes()[run:])
+        edit_s, edit_mb = statistics.median(e[0] for e in edits), max(e[1] for e in edits)
+        rows.append((f"keylint warm, 1 parsed module edited ({shifted.name if shifted else '-'})", edit_s, edit_mb))
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 
