@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, TypeVar
 
@@ -708,12 +707,9 @@ class RouteProject:
         return out, out_texts
 
 
-_LINKED: weakref.WeakKeyDictionary[Project, RouteProject] = weakref.WeakKeyDictionary()
-
-
 def route_project(project: Project, catalog: Catalog) -> RouteProject:
     """One `RouteProject` per project, shared by every check that reads routes."""
-    linked = _LINKED.get(project)
-    if linked is None:
-        linked = _LINKED[project] = RouteProject(project, catalog)
+    linked = project.linked.get("routes")
+    if not isinstance(linked, RouteProject):
+        linked = project.linked["routes"] = RouteProject(project, catalog)
     return linked

@@ -9,7 +9,6 @@ use one key when their atoms meet.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -483,12 +482,9 @@ def _setting_name(label: str) -> str | None:
     return None
 
 
-_CACHE: weakref.WeakKeyDictionary[Project, TokenProject] = weakref.WeakKeyDictionary()
-
-
 def token_project(project: Project, catalog: Catalog) -> TokenProject:
     """One `TokenProject` per linked project, shared by the KL4xx/KL5xx checks."""
-    found = _CACHE.get(project)
-    if found is None:
-        found = _CACHE[project] = TokenProject(project, catalog)
+    found = project.linked.get("tokens")
+    if not isinstance(found, TokenProject):
+        found = project.linked["tokens"] = TokenProject(project, catalog)
     return found
