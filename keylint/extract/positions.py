@@ -17,7 +17,7 @@ from typing import Any, Callable
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from keylint.extract.walk import NODE_TYPES, child_fields, concrete, walk
+from keylint.extract.walk import children, concrete, walk
 from keylint.model import Span
 
 _WORDS = (cst.Name, cst.Integer, cst.Float, cst.Imaginary)  # matched on word boundaries
@@ -33,19 +33,6 @@ _NEWLINES = re.compile(r"\r\n|\r|\n")
 
 def _is_word_char(c: str) -> bool:
     return c.isalnum() or c == "_"
-
-
-def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """`node.children` without LibCST's rebuilding of the node (see keylint.extract.walk)."""
-    out: list[cst.CSTNode] = []
-    for field in child_fields(type(node)):
-        value = getattr(node, field)
-        kind = type(value)
-        if kind is tuple or kind is list:
-            out.extend(value)
-        elif kind in NODE_TYPES:
-            out.append(value)
-    return out
 
 
 def _find(code: str, leaf: cst.CSTNode, last: bool) -> int:
@@ -189,8 +176,8 @@ class Positions:
         """The chain of nodes from `node` down to its first (or last) text token."""
         if type(node) in _LEAF_TYPES:
             return [node] if id(node) in self.offsets else None
-        children = _children(node)
-        for child in reversed(children) if last else children:
+        kids = children(node)
+        for child in reversed(kids) if last else kids:
             if type(child) in _SKIP_TYPES:
                 continue
             chain = self._edge(child, last)

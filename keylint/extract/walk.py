@@ -61,6 +61,19 @@ def child_fields(cls: type) -> tuple[str, ...]:
     return fields
 
 
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """`node.children` without LibCST's rebuilding of the node: what `walk` visits below it."""
+    out: list[cst.CSTNode] = []
+    for field in child_fields(type(node)):
+        value = getattr(node, field)
+        kind = type(value)
+        if kind is tuple or kind is list:
+            out.extend(value)
+        elif kind in NODE_TYPES:
+            out.append(value)
+    return out
+
+
 def _handlers(visitors: Sequence[object], name: str) -> _Handlers:
     found = []
     for v in visitors:
