@@ -64,8 +64,8 @@ class Project:
         self._splits: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}  # memo of _split_module
         # Call frames of the functions being resolved: (path, function, parameter) -> (caller path, argument)
         self._frames: list[dict[tuple[str, str, str], tuple[str, Expr]]] = []
-        # what the family linkers build over this project, by family (routes_link, tokens_link):
-        # kept here, not in a module-level table, so it is freed with the project
+        # what the family linkers build over this project, by family (models_link, routes_link,
+        # tokens_link): kept here, not in a module-level table, so it is freed with the project
         self.linked: dict[str, object] = {}
         for path, py in self.python.items():
             for b in py.bindings:

@@ -454,14 +454,9 @@ class ModelIndex:
         return sorted(reached)
 
 
-_INDEXES: dict[int, tuple[Project, ModelIndex]] = {}
-
-
 def model_index(project: Project, catalog: Catalog) -> ModelIndex:
     """The index of a project, built once and shared by every KL3xx check of a scan."""
-    cached = _INDEXES.get(id(project))
-    if cached is None or cached[0] is not project:
-        _INDEXES.clear()
-        cached = (project, ModelIndex(project, catalog))
-        _INDEXES[id(project)] = cached
-    return cached[1]
+    index = project.linked.get("models")
+    if not isinstance(index, ModelIndex):
+        index = project.linked["models"] = ModelIndex(project, catalog)
+    return index

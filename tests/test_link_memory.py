@@ -9,6 +9,7 @@ from conftest import FIXTURES
 from keylint.catalog import load_catalog
 from keylint.extract import extract_file
 from keylint.link import Project
+from keylint.models_link import model_index
 from keylint.routes_link import route_project
 from keylint.tokens_link import token_project
 
@@ -20,6 +21,7 @@ def test_linked_views_do_not_keep_projects_alive() -> None:
     project = Project(files)
     assert route_project(project, catalog) is route_project(project, catalog)  # built once per project
     assert token_project(project, catalog) is token_project(project, catalog)
+    assert model_index(project, catalog) is model_index(project, catalog)
     alive = weakref.ref(project)
     del project
     gc.collect()
