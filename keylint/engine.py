@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import fnmatch
 import gc
 import hashlib
 import os
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,15 +15,13 @@ from keylint.catalog import Catalog, load_catalog
 from keylint.config import Config
 from keylint.discover import Discovered, discover, git_prefix, read_regular
 from keylint.extract import PYTHON_SUFFIXES, decode, extract_file
-from keylint.extract.facts import FileFacts
-from keylint.fingerprint import content_fingerprint, line_hashes
-from keylint.model import Draft, FileError, Finding, Location, Related, Report, Severity, Stats
+from keylint.extract.facts import FileFacts, Suppression
+from keylint.finalize import digest_of, finalize_file
+from keylint.fingerprint import line_hashes
+from keylint.model import Draft, FileError, Finding, Report, Stats
+from keylint.suppress import reported, suppressed, under
 from keylint.workers import Limits, Task, extract_isolated
 
-# Long runs of key-alphabet characters with letters and digits mixed: redacted from every snippet
-# even when no rule marked them, so an unmarked secret on a flagged line never reaches output.
-_TOKENISH = re.compile(r"[A-Za-z0-9+/=_\-]{24,}")
-_MAX_SNIPPET = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +198,11 @@ def _extract(config: Config, paths: Sequence[str], options: ScanOptions, cache: 
     return _Extracted(list(facts.values()), errors, hits, digests)
 
 
+def _suppressions(files: dict[str, FileFacts], path: str) -> list[Suppression]:
+    facts = files.get(path)
+    return facts.suppressions if facts is not None else []
+
+
 def _analyze(facts: list[FileFacts], config: Config, catalog: Catalog) -> Analysis:
     """Link and check: a function of the facts, the configuration, the catalog and keylint alone."""
     # imported here: linking and the checks load every rule family, which a warm scan that
@@ -213,108 +214,38 @@ def _analyze(facts: list[FileFacts], config: Config, catalog: Catalog) -> Analys
     project = Project(facts)
     drafts = run_checks(Context(project, catalog), config.enabled)
     return Analysis(
-        drafts=tuple(d for d in drafts if not _suppressed(d, project.files, config)),
+        drafts=tuple(d for d in drafts if not suppressed(d, _suppressions(project.files, d.path), config)),
         errors=tuple(e for f in facts for e in f.errors),
         python_files=sum(1 for f in facts if f.python is not None),
     )
 
 
-def _under(path: str, selected: Sequence[str] | None) -> bool:
-    if selected is None:
-        return True
-    return any(s in ("", ".") or path == s or path.startswith(s.rstrip("/") + "/") for s in selected)
-
-
-def _is_test_path(path: str, config: Config) -> bool:
-    name = path.rsplit("/", 1)[-1]
-    for pattern in config.test_paths:
-        if pattern.endswith("/"):
-            folder = pattern.rstrip("/")
-            if fnmatch.fnmatchcase(path, f"{folder}/*") or ("/" not in folder and f"/{folder}/" in f"/{path}"):
-                return True
-        elif fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(path, pattern):
-            return True
-    return False
-
-
-def _suppressed(draft: Draft, files: dict[str, FileFacts], config: Config) -> bool:
-    for pattern, codes in config.per_file_ignores:
-        if fnmatch.fnmatchcase(draft.path, pattern) and any(draft.code.startswith(c) for c in codes):
-            return True
-    facts = files.get(draft.path)
-    if facts is None:
-        return False
-    return any(s.line in (draft.span.line, draft.span.line - 1) and draft.code in s.codes for s in facts.suppressions)
-
-
-def _redact_line(line: str, columns: tuple[int, int] | None) -> str:
-    if columns is not None:
-        start, end = columns[0] - 1, columns[1] - 1
-        secret = line[start:end]
-        quote = secret[:1] if secret[:1] in "\"'" and secret.endswith(secret[:1]) and len(secret) > 1 else ""
-        line = line[:start] + (f"{quote}<redacted>{quote}" if quote else "<redacted>") + line[end:]
-    line = _TOKENISH.sub(lambda m: m.group(0) if m.group(0) == "<redacted>" or not (re.search(r"\d", m.group(0)) and re.search(r"[A-Za-z]", m.group(0))) else "<redacted>", line)
-    return line if len(line) <= _MAX_SNIPPET else line[: _MAX_SNIPPET - 1] + "…"
-
-
-# Line breaks as the parsers count them (LibCST, the secret scanner, GitHub's line hash). Not
-# str.splitlines, which also breaks at form feeds and U+2028: with it a snippet would show another
-# line than the one flagged, a line whose secret the redaction does not know about.
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def _line_hashes(text: str, digest: str, needed: int, cache: FactCache | None) -> list[str]:
-    """GitHub's hashes of the first `needed` lines (or all there are), from the cache if known."""
-    hashes = cache.get_lines(digest, needed) if cache is not None else None
-    if hashes is None:
-        hashes = line_hashes(text, stop_after_line=needed)
-        if cache is not None:
-            cache.put_lines(digest, hashes)
-    return hashes
-
-
-def _finalize(drafts: list[Draft], config: Config, catalog: Catalog, digests: dict[str, str] | None = None, errors: list[FileError] | None = None, cache: FactCache | None = None) -> list[Finding]:
+def _finalize(drafts: list[Draft], config: Config, catalog: Catalog, digests: dict[str, str], errors: list[FileError], cache: FactCache | None) -> list[Finding]:
+    """Findings from drafts, each file's lines read again from the work tree."""
     by_path: dict[str, list[Draft]] = {}
     for d in drafts:
         by_path.setdefault(d.path, []).append(d)
+
+    def hashes(text: str, digest: str, needed: int) -> list[str]:
+        """GitHub's hashes of the first `needed` lines (or all there are), from the cache if known."""
+        found = cache.get_lines(digest, needed) if cache is not None else None
+        if found is None:
+            found = line_hashes(text, stop_after_line=needed)
+            if cache is not None:
+                cache.put_lines(digest, found)
+        return found
+
     findings: list[Finding] = []
     for path in sorted(by_path):
         try:
             data = read_regular(config.root / path, config.max_file_size)
         except OSError:
             data = b""
-        digest = hashlib.sha256(data).hexdigest()
-        if digests is not None and digests.get(path, "") not in ("", digest):
+        if digests.get(path, "") not in ("", digest_of(data)):
             # changed since extraction: its lines no longer belong to the findings, so show none
             data = b""
-            digest = hashlib.sha256(data).hexdigest()
-            if errors is not None:
-                errors.append(FileError(path, "changed while being scanned; findings reported without source lines", kind="read"))
-        text, _ = decode(data)
-        lines = _LINE_BREAK.split(text)
-        group = sorted(by_path[path], key=lambda d: (d.span, d.code))
-        hashes = _line_hashes(text, digest, max(d.span.line for d in group), cache)
-        occurrences: dict[tuple[str, str], int] = {}
-        for d in group:
-            line = lines[d.span.line - 1] if 0 < d.span.line <= len(lines) else ""
-            occurrence = occurrences.get((d.code, d.token), 0)
-            occurrences[(d.code, d.token)] = occurrence + 1
-            severity = d.severity or catalog.rule(d.code).severity
-            if config.test_severity == "low" and _is_test_path(path, config):
-                severity = Severity.LOW
-            findings.append(
-                Finding(
-                    code=d.code,
-                    message=d.message,
-                    severity=severity,
-                    location=Location(path, d.span),
-                    snippet=_redact_line(line.strip("\r\n"), d.secret_columns) if line else "",
-                    fingerprint=content_fingerprint(d.code, path, d.token, occurrence),
-                    line_hash=hashes[d.span.line - 1] if d.span.line <= len(hashes) else "",
-                    related=tuple(Related(Location(p, s), m) for p, s, m in d.related),
-                    key=d.key,
-                )
-            )
+            errors.append(FileError(path, "changed while being scanned; findings reported without source lines", kind="read"))
+        findings += finalize_file(path, decode(data)[0], digest_of(data), by_path[path], config, catalog, hashes)
     return findings
 
 
@@ -343,13 +274,13 @@ def scan(config: Config, selected: Sequence[str] | None = None, options: ScanOpt
         errors = got.errors
         errors += [FileError(p, f"cannot read: {why}", kind="read") for p, why in found.unreadable]
         errors += [FileError(p, why, kind="skipped") for p, why in found.skipped]
-        kept = [d for d in analysis.drafts if _under(d.path, selected) or any(_under(p, selected) for p, _, _ in d.related)]
+        kept = [d for d in analysis.drafts if reported(d, selected)]
         findings = sorted(_finalize(kept, config, catalog, got.digests, errors, cache), key=lambda f: f.sort_key)
     finally:
         if cache is not None:
             cache.close()
     errors += analysis.errors
-    errors = sorted({e for e in errors if _under(e.path, selected)}, key=lambda e: (e.path, e.line or 0, e.message))
+    errors = sorted({e for e in errors if under(e.path, selected)}, key=lambda e: (e.path, e.line or 0, e.message))
     stats = Stats(
         files_scanned=len(found.files),
         python_files=analysis.python_files,

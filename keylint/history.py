@@ -19,10 +19,10 @@ from typing import IO, Callable, Iterator
 from keylint.catalog import Catalog, load_catalog
 from keylint.config import Config
 from keylint.discover import BINARY_SUFFIXES, SKIPPED_DIRS, is_excluded
-from keylint.engine import _redact_line
 from keylint.extract import decode, extract_file
-from keylint.fingerprint import content_fingerprint
-from keylint.model import Finding, Location
+from keylint.finalize import finalize_file
+from keylint.model import Finding
+from keylint.suppress import suppressed
 
 Progress = Callable[[int, str], None]  # (commits read so far, path of the blob being scanned)
 _CHUNK = 1 << 16
@@ -126,29 +126,8 @@ def _findings(path: str, data: bytes, config: Config, catalog: Catalog) -> list[
 
     facts = extract_file(path, data, catalog)
     drafts = run_checks(Context(Project([facts]), catalog), lambda code: code.startswith("KL1") and config.enabled(code))
-    suppressed = {(s.line, c) for s in facts.suppressions for c in s.codes}
-    lines = decode(data)[0].splitlines()
-    out: list[Finding] = []
-    occurrences: dict[tuple[str, str], int] = {}
-    for d in sorted(drafts, key=lambda d: (d.span, d.code)):
-        if (d.span.line, d.code) in suppressed or (d.span.line - 1, d.code) in suppressed:
-            continue
-        occurrence = occurrences.get((d.code, d.token), 0)
-        occurrences[(d.code, d.token)] = occurrence + 1
-        line = lines[d.span.line - 1] if 0 < d.span.line <= len(lines) else ""
-        out.append(
-            Finding(
-                code=d.code,
-                message=d.message,
-                severity=d.severity or catalog.rule(d.code).severity,
-                location=Location(path, d.span),
-                snippet=_redact_line(line, d.secret_columns),
-                fingerprint=content_fingerprint(d.code, path, d.token, occurrence),
-                line_hash="",
-                key=d.key,
-            )
-        )
-    return out
+    kept = [d for d in drafts if not suppressed(d, facts.suppressions, config)]
+    return finalize_file(path, decode(data)[0], facts.digest, kept, config, catalog)
 
 
 def scan_history(config: Config, rev_range: str = "HEAD", progress: Progress | None = None) -> Iterator[HistoryFinding]:

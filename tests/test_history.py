@@ -84,3 +84,27 @@ def test_text_output_and_bad_revision(tmp_path: Path, capsys) -> None:
     assert KEY not in out and "MIIBOgIBAAJBAKj34" not in out
     assert main(["scan", str(root), "--history", "no-such-branch"]) == 2
     assert main(["scan", str(root), "--history", "--format", "sarif"]) == 2
+
+
+def test_history_snippet_equals_scan_snippet_after_a_form_feed(tmp_path: Path, capsys) -> None:
+    # str.splitlines breaks at \f and U+2028, the parsers do not: history must number lines as the scan does
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q")
+    text = f'import jwt\n\f\n# a page break above\u2028still the same line\n\n\ndef token(c):\n    return jwt.encode(c, "{KEY}")\n'
+    _commit(root, {"app/auth.py": text}, "add")
+    assert main(["scan", str(root), "--no-cache", "--format", "json"]) == 1
+    scanned = json.loads(capsys.readouterr().out)["findings"]
+    code, found = _history(root, capsys)
+    assert code == 1
+    assert [(f["path"], f["line"], f["code"], f["snippet"], f["fingerprint"]) for f in found] == [
+        (f["path"], f["line"], f["code"], f["snippet"], f["fingerprint"]) for f in scanned
+    ]
+    assert found[0]["snippet"].strip().startswith("return jwt.encode(c, ")
+
+
+def test_history_honours_per_file_ignores(tmp_path: Path, capsys) -> None:
+    root, _ = _repo(tmp_path)
+    (root / "keylint.toml").write_text('per-file-ignores = { "deploy/*" = ["KL110"] }\n')
+    code, found = _history(root, capsys)
+    assert code == 1 and {(f["path"], f["code"]) for f in found} == {("app/auth.py", "KL101")}
