@@ -18,14 +18,14 @@ from typing import Callable, Sequence
 from keylint import __version__
 from keylint.baseline import BASELINE_NAME, BaselineError, apply_baseline, load_baseline, render_baseline
 from keylint.catalog import CatalogError, load_catalog
-from keylint.config import Config, ConfigError, cache_dir_default, find_root, load_config
+from keylint.config import SEVERITY_NAMES, Config, ConfigError, cache_dir_default, find_root, load_config
 from keylint.engine import ScanOptions, paths_relative_to, scan
 from keylint.history import HistoryError, scan_history
 from keylint.inventory import KnownKeysError, build_inventory, load_known_keys
 from keylint.inventory import render_json as render_inventory_json
 from keylint.inventory import render_text as render_inventory_text
 from keylint.keymaterial import material_id
-from keylint.model import Finding, Report
+from keylint.model import Finding, Report, Severity
 from keylint.report import REPORTERS
 from keylint.report.sarif import render as render_sarif
 from keylint.report.text import printable
@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes not to report")
     s.add_argument("--config", type=Path, help="configuration file (default: nearest pyproject.toml or keylint.toml)")
     s.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings (errors still exit 2)")
+    s.add_argument("--fail-on", choices=SEVERITY_NAMES, help="exit 1 only for findings at or above this severity (default: `fail-on` in the configuration, else low)")
     s.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     s.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: one per CPU)")
     s.add_argument("--no-cache", action="store_true", help="neither read nor write the fact cache")
@@ -129,7 +130,7 @@ def _scan(args: argparse.Namespace) -> tuple[Config, Report]:
     resolved = [p.resolve() for p in args.paths]
     common = Path(os.path.commonpath([str(p) for p in resolved]))
     root = find_root(common)
-    overrides = {"select": args.select, "ignore": args.ignore, "fail_on_error": getattr(args, "fail_on_error", None)}
+    overrides = {"select": args.select, "ignore": args.ignore, "fail_on_error": getattr(args, "fail_on_error", None), "fail_on": getattr(args, "fail_on", None)}
     config = load_config(root, args.config, overrides)
     cache_dir = None if args.no_cache else (args.cache_dir or cache_dir_default())
     selected = paths_relative_to(root, resolved)
@@ -153,7 +154,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
         print("keylint: --history writes text or json", file=sys.stderr)
         return EXIT_ERROR
     root = find_root(args.paths[0].resolve())
-    overrides = {"select": args.select, "ignore": args.ignore}
+    overrides = {"select": args.select, "ignore": args.ignore, "fail_on": args.fail_on}
     config = load_config(root, args.config, overrides)
     progress = _progress(sys.stderr.isatty())
     found = list(scan_history(config, args.history, progress))
@@ -184,7 +185,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
             lines.append(f"    {span.line:>4} | {f.snippet.strip()}")
         lines.append(f"Found {len(found)} finding{'s' if len(found) != 1 else ''} in history ({args.history}).")
         _write(args.output, "\n".join(lines) + "\n")
-    return EXIT_FINDINGS if found and not args.exit_zero else EXIT_CLEAN
+    return EXIT_FINDINGS if _failing([h.finding for h in found], config) and not args.exit_zero else EXIT_CLEAN
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
@@ -210,9 +211,15 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
     if config.fail_on_error and any(e.kind in ("read", "parse", "timeout", "crash", "suppression") for e in report.errors):
         return EXIT_ERROR
-    if report.findings and not args.exit_zero:
+    if _failing(report.findings, config) and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _failing(findings: Sequence[Finding], config: Config) -> bool:
+    """Findings that count for the exit code: those at or above `fail-on` (all, by default)."""
+    threshold = Severity(config.fail_on).rank
+    return any(f.severity.rank >= threshold for f in findings)
 
 
 def _progress(enabled: bool) -> Callable[[int, str], None] | None:

@@ -18,6 +18,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+SEVERITY_NAMES = ("low", "medium", "high", "critical")  # keylint.model.Severity, in rank order
 # Test code, examples, docs and CI configuration: scanned like everything else, reported at low severity.
 DEFAULT_TEST_PATHS = ("tests/", "test/", "testing/", "fixtures/", "examples/", "example/", "docs/", ".github/", ".ci/", "test_*.py", "*_test.py", "*_testing.py", "tests.py", "test.py", "conftest.py")
 
@@ -40,6 +41,7 @@ class Config:
     test_paths: tuple[str, ...] = DEFAULT_TEST_PATHS
     test_severity: str = "low"  # low | same: findings under test paths are reported as low
     fail_on_error: bool = False  # exit 2 when a file could not be read or parsed
+    fail_on: str = "low"  # the exit code counts findings at or above this severity (low | medium | high | critical)
     baseline: str | None = None  # absolute path of the baseline file: findings in it are not reported
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -63,6 +65,7 @@ _KEYS: dict[str, tuple[str, type, type | None]] = {
     "test-paths": ("test_paths", list, str),
     "test-severity": ("test_severity", str, None),
     "fail-on-error": ("fail_on_error", bool, None),
+    "fail-on": ("fail_on", str, None),
     "baseline": ("baseline", str, None),
 }
 
@@ -110,6 +113,8 @@ def _validate(table: dict[str, Any], where: Path, root: Path) -> dict[str, Any]:
             value = tuple(str((where.parent / v).resolve()) for v in value)
         elif key == "baseline":
             value = str((where.parent / value).resolve())
+        elif key == "fail-on" and value not in SEVERITY_NAMES:
+            raise ConfigError(f"{where}: 'fail-on' must be one of {', '.join(SEVERITY_NAMES)}")
         elif key == "test-severity" and value not in ("low", "same"):
             raise ConfigError(f"{where}: 'test-severity' must be 'low' or 'same'")
         elif key == "max-file-size" and value <= 0:

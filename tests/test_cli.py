@@ -26,6 +26,24 @@ def test_exit_codes(project, capsys) -> None:
     assert "unknown key 'selct'" in capsys.readouterr().err
 
 
+def test_fail_on_counts_only_findings_at_or_above_it(project, capsys) -> None:
+    # a high finding in app code, a low one in a test file: the exit code follows the threshold
+    root = project({**KEYED, "tests/test_auth.py": KEYED["app.py"]})
+    main(["scan", str(root), "--no-cache", "--format", "json"])
+    assert {(f["path"], f["severity"]) for f in json.loads(capsys.readouterr().out)["findings"]} == {("app.py", "high"), ("tests/test_auth.py", "low")}
+    assert main(["scan", str(root), "--no-cache", "--fail-on", "high"]) == 1
+    assert main(["scan", str(root), "--no-cache", "--fail-on", "critical"]) == 0
+    assert "app.py" in capsys.readouterr().out  # findings below the threshold are still shown
+    assert main(["scan", str(root / "tests"), "--no-cache", "--fail-on", "medium"]) == 0
+    assert main(["scan", str(root / "tests"), "--no-cache"]) == 1  # default: every finding counts
+    (root / "keylint.toml").write_text('fail-on = "critical"\n')
+    assert main(["scan", str(root), "--no-cache"]) == 0
+    assert main(["scan", str(root), "--no-cache", "--fail-on", "low"]) == 1  # the flag wins
+    (root / "keylint.toml").write_text('fail-on = "severe"\n')
+    assert main(["scan", str(root), "--no-cache"]) == 2
+    assert "'fail-on' must be one of low, medium, high, critical" in capsys.readouterr().err
+
+
 def test_usage_error_exits_2(capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["scan", "--format", "xml"])
