@@ -113,6 +113,7 @@ def test_extraction_of_arbitrary_bytes_never_raises(data: bytes, suffix: str) ->
 
 
 def test_mutation_fuzz_over_the_fixtures_finds_no_crash() -> None:
-    result = mutate.run(seconds=15, seed=7, jobs=2, save=None)
-    assert result.tried > 200
+    # a count, not a time: the suite runs on shared machines, and a timed bound tried fewer inputs under load
+    result = mutate.run(seconds=None, seed=7, jobs=2, save=None, inputs=240)
+    assert result.tried >= 240
     assert not result.problems, result.problems

@@ -70,12 +70,14 @@ class Result:
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (original file, message, saved as)
 
 
-def run(seconds: float, seed: int, jobs: int, save: Path | None, batch: int = 48) -> Result:
+def run(seconds: float | None, seed: int, jobs: int, save: Path | None, batch: int = 48, inputs: int | None = None) -> Result:
+    """Mutate and extract for `seconds`, or (the test suite's way: the same work however loaded the
+    machine is) until `inputs` mutated files have been tried."""
     rng = random.Random(seed)
     files = corpus()
     result = Result()
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + seconds if seconds is not None else float("inf")
+    while time.monotonic() < deadline and (inputs is None or result.tried < inputs):
         tasks = []
         for _ in range(batch):
             name, data = rng.choice(files)
