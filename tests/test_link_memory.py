@@ -9,9 +9,9 @@ from conftest import FIXTURES
 from keylint.catalog import load_catalog
 from keylint.extract import extract_file
 from keylint.link import Project
-from keylint.models_link import model_index
-from keylint.routes_link import route_project
-from keylint.tokens_link import token_project
+from keylint.link.models import model_index
+from keylint.link.routes import route_project
+from keylint.link.tokens import token_project
 
 
 def test_linked_views_do_not_keep_projects_alive() -> None:

@@ -13,7 +13,7 @@ from keylint.discover import discover
 from keylint.engine import ScanOptions, _extract_all
 from keylint.extract.routes import PathParam, RouteFacts, parse_path_params
 from keylint.link import Project
-from keylint.routes_link import RouteProject, join_path
+from keylint.link.routes import RouteProject, join_path
 
 
 def _linked(root: Path) -> RouteProject:

@@ -8,6 +8,7 @@ from typing import Iterator
 from keylint.checks.base import Context, Draft
 from keylint.checks.sinks import contains, describe, name_based, order
 from keylint.extract.facts import Secret, Sink
+from keylint.link.keys import key_flows
 
 CODE = "KL101"
 MIN_HMAC_BYTES = 32
@@ -15,7 +16,8 @@ MIN_HMAC_BYTES = 32
 
 def check(ctx: Context) -> Iterator[Draft]:
     uses: dict[tuple[str, Secret], list[tuple[str, Sink]]] = defaultdict(list)
-    for path, sink, origins in ctx.project.key_flows():
+    for flow in key_flows(ctx.project).flows:
+        path, sink, origins = flow.path, flow.sink, flow.origins
         for o in origins:
             if o.kind != "literal" or o.secret is None or o.secret.empty:
                 continue

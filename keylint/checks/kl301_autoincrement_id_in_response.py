@@ -12,7 +12,7 @@ from typing import Iterator
 
 from keylint.checks.base import Context, Draft, where
 from keylint.extract.models import FieldFact
-from keylint.models_link import DJANGO_USER, Key, ModelIndex, PrimaryKey, model_index, model_label
+from keylint.link.models import DJANGO_USER, Key, ModelIndex, PrimaryKey, model_index, model_label
 from keylint.model import Span
 
 CODE = "KL301"

@@ -1,7 +1,7 @@
 """KL302 autoincrement-id-in-route: a route takes a sequential primary key from the URL and fetches the object by it.
 
-Reads the linked routes of `keylint.routes_link` (issue 8) and the model lookups and primary keys of
-`keylint.models_link`. A path parameter counts when the handler (or a project function it passes
+Reads the linked routes of `keylint.link.routes` (issue 8) and the model lookups and primary keys of
+`keylint.link.models`. A path parameter counts when the handler (or a project function it passes
 the parameter to) looks a model up by primary key with it (`Model.query.get(x)`, `db.get(Model, x)`,
 `get_object_or_404(Model, pk=x)`, `Model.objects.get(pk=x)`, `Model.id == x`), or, for a class-based
 DRF/Django view, when the parameter is the view's `lookup_field` (`pk` by default) on a queryset of
@@ -18,8 +18,8 @@ from typing import Iterator
 from keylint.checks.base import Context, Draft, where
 from keylint.extract.models import Lookup
 from keylint.model import Severity
-from keylint.models_link import Key, ModelIndex, PrimaryKey, model_index, model_label
-from keylint.routes_link import LinkedRoute, RouteProject, route_project
+from keylint.link.models import Key, ModelIndex, PrimaryKey, model_index, model_label
+from keylint.link.routes import LinkedRoute, RouteProject, route_project
 
 CODE = "KL302"
 _DIGITS = re.compile(r"^(\\d|\[0-9\])[+*]?$|^\\d\{\d*,?\d*\}$")

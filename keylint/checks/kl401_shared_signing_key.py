@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft, where
-from keylint.tokens_link import Site, token_project
+from keylint.link.tokens import Site, token_project
 
 CODE = "KL401"
 _MAX_RELATED = 20

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from keylint.checks.base import Context, Draft
 from keylint.extract.tokens import Const
-from keylint.tokens_link import token_project
+from keylint.link.tokens import token_project
 
 CODE = "KL403"
 

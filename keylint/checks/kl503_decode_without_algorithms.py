@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft
-from keylint.tokens_link import token_project
+from keylint.link.tokens import token_project
 
 CODE = "KL503"
 
