@@ -64,7 +64,7 @@ def test_fastapi_prefixes_from_router_and_include_across_modules(project) -> Non
     assert route.full_path == "/api/v1/items/{item_id}"
     assert route.path_params == (PathParam("item_id", ""),)
     assert route.framework == "fastapi" and route.methods == ("GET",)
-    assert [e.function for e in route.entries] == ["read"]
+    assert [e.function for e in route.handlers] == ["read"]
     assert [w[0] for w in route.chain] == ["svc/main.py"]  # mounted there
     facts = rp.facts["svc/api/items.py"]
     assert isinstance(facts, RouteFacts)

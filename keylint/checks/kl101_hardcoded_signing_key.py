@@ -8,7 +8,6 @@ from typing import Iterator
 from keylint.checks.base import Context, Draft
 from keylint.checks.sinks import contains, describe, name_based, order
 from keylint.extract.facts import Secret, Sink
-from keylint.link.keys import key_flows
 
 CODE = "KL101"
 MIN_HMAC_BYTES = 32
@@ -16,7 +15,7 @@ MIN_HMAC_BYTES = 32
 
 def check(ctx: Context) -> Iterator[Draft]:
     uses: dict[tuple[str, Secret], list[tuple[str, Sink]]] = defaultdict(list)
-    for flow in key_flows(ctx.project).flows:
+    for flow in ctx.keys.flows:
         path, sink, origins = flow.path, flow.sink, flow.origins
         for o in origins:
             if o.kind != "literal" or o.secret is None or o.secret.empty:

@@ -7,7 +7,7 @@ from typing import Iterator
 from keylint.checks.base import Context, Draft
 from keylint.checks.sinks import describe
 from keylint.extract.facts import Alt, Concat, Env, Expr, Secret
-from keylint.link.keys import Origin, key_flows
+from keylint.link.keys import Origin
 
 CODE = "KL102"
 
@@ -22,7 +22,7 @@ def _envs(expr: Expr) -> Iterator[Env]:
 
 def check(ctx: Context) -> Iterator[Draft]:
     project, names = ctx.project, ctx.catalog.key_names
-    keys = key_flows(project)
+    keys = ctx.keys
     found: dict[tuple[str, Secret], tuple[Origin, str]] = {}
     for flow in keys.flows:
         path, sink, origins = flow.path, flow.sink, flow.origins

@@ -7,14 +7,13 @@ from typing import Iterator
 from keylint.checks.base import Context, Draft
 from keylint.checks.sinks import describe
 from keylint.extract.facts import Weak
-from keylint.link.keys import key_flows
 
 CODE = "KL103"
 
 
 def check(ctx: Context) -> Iterator[Draft]:
     project, names = ctx.project, ctx.catalog.key_names
-    keys = key_flows(project)
+    keys = ctx.keys
     found: dict[tuple[str, Weak], str] = {}
     for flow in keys.flows:
         path, sink, origins = flow.path, flow.sink, flow.origins

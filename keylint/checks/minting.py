@@ -7,7 +7,7 @@ from typing import Callable, Iterator
 from keylint.catalog import split_words
 from keylint.checks.base import Context, Draft, where
 from keylint.model import Span
-from keylint.link.routes import HandlerAnalysis, Handler, LinkedRoute, MintFlow, RouteProject, route_project
+from keylint.link.routes import HandlerAnalysis, Handler, LinkedRoute, MintFlow, RouteProject
 
 # Words in a path or handler name that mark the usual shape of a forgotten back door.
 SUSPICIOUS = ("internal", "debug", "admin", "impersonate", "login-as", "backup", "fallback", "test")
@@ -15,10 +15,10 @@ SUSPICIOUS = ("internal", "debug", "admin", "impersonate", "login-as", "backup",
 
 def minting_entries(ctx: Context) -> Iterator[tuple[RouteProject, LinkedRoute, Handler, HandlerAnalysis]]:
     """Every (route, entry point) that mints a token, each entry point once (its first route)."""
-    rp = route_project(ctx.project, ctx.catalog)
+    rp = ctx.routes
     seen: set[tuple[str, str, str]] = set()
     for route in rp.routes():
-        for entry in route.entries:
+        for entry in route.handlers:
             key = (entry.path, entry.function, route.full_path)
             if key in seen:
                 continue
@@ -50,7 +50,7 @@ def subject_kind(flow: MintFlow) -> str | None:
 
 def suspicious_words(route: LinkedRoute, analysis: HandlerAnalysis) -> list[str]:
     words: list[str] = []
-    names = [route.full_path, *(e.function for e in route.entries), *analysis.functions]
+    names = [route.full_path, *(e.function for e in route.handlers), *analysis.functions]
     for name in names:
         parts = split_words(name)
         joined = "-".join(parts)

@@ -87,11 +87,3 @@ class KeyFlows:
     def origins(self, path: str, expr: Expr | None) -> list[Origin]:
         """Where the value of `expr`, read in `path`, can come from."""
         return self._walk.walk(path, expr)
-
-
-def key_flows(project: Project) -> KeyFlows:
-    """One `KeyFlows` per linked project, shared by the KL1xx checks."""
-    found = project.linked.get("keys")
-    if not isinstance(found, KeyFlows):
-        found = project.linked["keys"] = KeyFlows(project)
-    return found

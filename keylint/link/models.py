@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterator, Union
+from typing import Iterator
 
 from keylint.catalog import Catalog
 from keylint.extract.models import FAMILY, ClassFact, FieldFact, ModelFacts
@@ -40,13 +40,19 @@ class PrimaryKey:
     why: str  # "an auto-increment integer", "the auto-increment `id` Django adds"
 
 
+class Resolved:
+    """What a name recorded in a module refers to."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True, slots=True)
-class ClassRef:
+class ClassRef(Resolved):
     key: Key
 
 
 @dataclass(frozen=True, slots=True)
-class InstanceRef:
+class InstanceRef(Resolved):
     """An attribute of a module-level instance: `db.Model` with `db = SQLAlchemy()`."""
 
     callee: str
@@ -54,11 +60,8 @@ class InstanceRef:
 
 
 @dataclass(frozen=True, slots=True)
-class ExternalRef:
+class ExternalRef(Resolved):
     qualname: str
-
-
-Resolved = Union[ClassRef, InstanceRef, ExternalRef]
 
 
 def _last(name: str) -> str:
@@ -440,11 +443,3 @@ class ModelIndex:
                         reached.append(r.key)
                         todo.append(r.key)
         return sorted(reached)
-
-
-def model_index(project: Project, catalog: Catalog) -> ModelIndex:
-    """The index of a project, built once and shared by every KL3xx check of a scan."""
-    index = project.linked.get("models")
-    if not isinstance(index, ModelIndex):
-        index = project.linked["models"] = ModelIndex(project, catalog)
-    return index

@@ -27,9 +27,6 @@ class Project:
             for i in range(len(parts)):
                 modules[".".join(parts[i:])].append(path)
         self.names = Names(self.python, modules)
-        # what the family linkers build over this project, by family: kept here, not in a
-        # module-level table, so it is freed with the project
-        self.linked: dict[str, object] = {}
 
     def sinks(self) -> Iterator[tuple[str, Sink]]:
         for path, py in self.python.items():

@@ -97,7 +97,7 @@ class TokenProject:
         for path, tf in self.facts.items():
             for c in tf.consts:
                 self.consts[(path, c.scope, c.name)] = c.value  # the last binding wins
-        self.purposes = {e["name"]: e for e in catalog.table("token_purpose")}
+        self.purposes: dict[str, dict[str, Any]] = {str(e["name"]): e for e in catalog.table("token_purpose")}
         self.algorithms = {e["name"].lower(): e["kind"] for e in catalog.table("algorithm")}
         self.key_purposes = {e["setting"]: e for e in catalog.table("key_purpose")}
         self.defaults = catalog.table("library_default")
@@ -196,7 +196,7 @@ class TokenProject:
         if not isinstance(resolved, Map):
             return None
         for key, v in resolved.items:
-            if key == name and isinstance(v, Const) and isinstance(v.value, (bool, int)) and not isinstance(v.value, str):
+            if key == name and isinstance(v, Const) and isinstance(v.value, (bool, int)):
                 return bool(v.value)
         return None
 
@@ -257,15 +257,15 @@ class TokenProject:
     def _collect(self) -> Iterator[Site]:
         p = self.project
         # framework key settings
-        for path, sink in p.sinks():
-            if sink.kind != "setting":
+        for path, setting_sink in p.sinks():
+            if setting_sink.kind != "setting":
                 continue
-            name = _setting_name(sink.label)
+            name = _setting_name(setting_sink.label)
             entry = self.key_purposes.get(name or "")
             if entry is None or not self._framework_ok(entry):
                 continue
-            atoms = self.atoms(path, sink.key) | {f"setting:{name}"}
-            yield Site(path, sink.span, entry["purpose"], f"setting {name}", "choice", atoms)
+            atoms = self.atoms(path, setting_sink.key) | {f"setting:{name}"}
+            yield Site(path, setting_sink.span, entry["purpose"], f"setting {name}", "choice", atoms)
         # explicit token encoding
         for path, call in self.calls("encode"):
             key = self.key_of(path, call)
@@ -367,11 +367,3 @@ def _setting_name(label: str) -> str | None:
         owner = owner.rpartition(".")[2]
         return item if owner == "config" else f"{owner}.{item}"
     return None
-
-
-def token_project(project: Project, catalog: Catalog) -> TokenProject:
-    """One `TokenProject` per linked project, shared by the KL4xx/KL5xx checks."""
-    found = project.linked.get("tokens")
-    if not isinstance(found, TokenProject):
-        found = project.linked["tokens"] = TokenProject(project, catalog)
-    return found

@@ -18,7 +18,7 @@ other does too. This walk is a hot path (every sink of a project, every signing 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Generic, Iterable, Protocol, TypeVar, Union
+from typing import Callable, Generic, Iterable, Protocol, TypeVar
 
 from keylint.extract.facts import Alt, Attr, ClassAttr, Concat, Env, Expr, Item, Lit, Module, Ref, Returned, Setting, Weak
 from keylint.link.names import MAX_DEPTH, scope_chain
@@ -72,15 +72,21 @@ class LeafPolicy(Protocol[T]):
 # ---- where a name is defined: what `Names.follow` finds for a value walk ----
 
 
+class _Site:
+    """Where a name is defined, for a value walk."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True, slots=True)
-class _Binding:
+class _Binding(_Site):
     path: str
     scope: str
     name: str
 
 
 @dataclass(frozen=True, slots=True)
-class _Member:
+class _Member(_Site):
     """`CONST.attr` where CONST is a module binding of `path`."""
 
     path: str
@@ -89,11 +95,8 @@ class _Member:
 
 
 @dataclass(frozen=True, slots=True)
-class _Setting:
+class _Setting(_Site):
     name: str
-
-
-_Site = Union[_Binding, _Member, _Setting]
 
 
 class ValueWalk(Generic[T]):
@@ -162,11 +165,13 @@ class ValueWalk(Generic[T]):
         for s in scope_chain(scope):
             if (path, s, name) in bindings or (self._frames and any((path, s, name) in f for f in self._frames)):
                 return self._values(path, s, name, depth, seen)
-        return self._at(self.names.follow(path, name, self._site, qualified=False, outside=_setting_site), depth, seen)
+        site: _Site | None = self.names.follow(path, name, self._site, qualified=False, outside=_setting_site)
+        return self._at(site, depth, seen)
 
     def _qualified(self, qualname: str, depth: int, seen: Seen) -> T:
         """A fully qualified name (`app.settings.KEY`, `django.conf.settings.X`)."""
-        return self._at(self.names.follow_qualified(qualname, self._site, outside=_setting_site), depth, seen)
+        site: _Site | None = self.names.follow_qualified(qualname, self._site, outside=_setting_site)
+        return self._at(site, depth, seen)
 
     def _site(self, path: str, name: str) -> _Site | None:
         """What `name` is, read at the top of module `path`, if the module defines it."""

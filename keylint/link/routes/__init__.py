@@ -21,7 +21,7 @@ from keylint.link.routes.flows import HandlerFlows
 from keylint.link.routes.linked import Access, Handler, HandlerAnalysis, LinkedRoute, MintFlow, join_path
 from keylint.link.routes.topology import RouteTopology
 
-__all__ = ["Access", "Handler", "HandlerAnalysis", "LinkedRoute", "MintFlow", "RouteProject", "join_path", "route_project"]
+__all__ = ["Access", "Handler", "HandlerAnalysis", "LinkedRoute", "MintFlow", "RouteProject", "join_path"]
 
 
 class RouteProject:
@@ -42,11 +42,3 @@ class RouteProject:
 
     def callees(self, path: str, info: FunctionInfo, call: CallSite) -> list[tuple[str, FunctionInfo, int]]:
         return self.flows.callees(path, info, call)
-
-
-def route_project(project: Project, catalog: Catalog) -> RouteProject:
-    """One `RouteProject` per project, shared by every check that reads routes."""
-    linked = project.linked.get("routes")
-    if not isinstance(linked, RouteProject):
-        linked = project.linked["routes"] = RouteProject(project, catalog)
-    return linked

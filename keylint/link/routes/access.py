@@ -83,10 +83,10 @@ class RouteAccess:
                 if a is not None and a.state != "public":
                     reads = rejects = True
                     role = role or a.state == "role"
-            for p in info.params:
-                d = self.param_dependency(path, p)
-                if d is not None:
-                    dep = self.dependency_access(d[0], d[1], depth + 1)
+            for param in info.params:
+                dependency = self.param_dependency(path, param)
+                if dependency is not None:
+                    dep = self.dependency_access(dependency[0], dependency[1], depth + 1)
                     if dep is not None:
                         reads = rejects = True
                         role = role or dep == "role"
@@ -131,7 +131,7 @@ class RouteAccess:
         """`name` is an instance of a FastAPI security scheme (`OAuth2PasswordBearer(...)`)."""
         return self.topology.follow(path, name, lambda p, n: True if n in self.facts[p].scheme_objects else None) is not None
 
-    def judge(self, path: str, route: Route, framework: str, entries: list[Handler], class_ref: tuple[str, ClassInfo] | None,
+    def judge(self, path: str, route: Route, framework: str, handlers: list[Handler], class_ref: tuple[str, ClassInfo] | None,
                 deps: list[str], nodes: list[Node]) -> Access:
         found: list[Access] = []
         for dep in deps:
@@ -160,13 +160,13 @@ class RouteAccess:
                             if a is not None:
                                 found.append(a)
             for b in bases:
-                entry = self.rc.permissions.get(b.rpartition(".")[2])
-                if entry is not None and not entry.get("public"):
-                    found.append(Access("role" if entry.get("role") else "authenticated", b.rpartition(".")[2]))
+                permission = self.rc.permissions.get(b.rpartition(".")[2])
+                if permission is not None and not permission.get("public"):
+                    found.append(Access("role" if permission.get("role") else "authenticated", b.rpartition(".")[2]))
             for attr in ("decorators", "method_decorators"):
                 value = self.topology.class_attr(cpath, cls, attr)
-                for d in value[1] if value else ():
-                    a = self.decorator_access(value[0] if value else cpath, d, (), ())
+                for name in value[1] if value else ():
+                    a = self.decorator_access(value[0] if value else cpath, name, (), ())
                     if a is not None:
                         found.append(a)
             perms = self.topology.class_attr(cpath, cls, "permission_classes")
@@ -177,25 +177,25 @@ class RouteAccess:
                 found.append(Access("public", f"{cls.qualname}.authentication_classes = []"))
             elif drf:
                 found.append(self.drf_default)
-        for entry in entries:
-            info = self.facts[entry.path].functions.get(entry.function)
+        for handler in handlers:
+            info = self.facts[handler.path].functions.get(handler.function)
             if info is None:
                 continue
             api_view = False
             for d in info.decorators:
                 if d.name.rpartition(".")[2] == "api_view":
                     api_view = True
-                a = self.decorator_access(entry.path, d.name, d.keywords, d.args)
+                a = self.decorator_access(handler.path, d.name, d.keywords, d.args)
                 if a is not None:
                     found.append(a)
             if api_view and not any(d.name.rpartition(".")[2] == "permission_classes" for d in info.decorators):
                 found.append(self.drf_default)
-            for p in info.params:
-                d = self.param_dependency(entry.path, p)
-                if d is not None:
-                    verdict = self.dependency_access(d[0], d[1])
+            for param in info.params:
+                dependency = self.param_dependency(handler.path, param)
+                if dependency is not None:
+                    verdict = self.dependency_access(dependency[0], dependency[1])
                     if verdict is not None:
-                        found.append(Access(verdict, f"dependency {d[1].rpartition('.')[2]}"))
+                        found.append(Access(verdict, f"dependency {dependency[1].rpartition('.')[2]}"))
             if info.requires_login and info.rejects:
                 found.append(Access("role" if info.roles else "authenticated", "the handler turns anonymous callers away itself"))
         if framework == "django" and self.login_middleware and not drf:

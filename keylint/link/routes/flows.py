@@ -117,9 +117,9 @@ class HandlerFlows:
                 found = self.topology.method(concrete[0], concrete[1], method)
                 if found is not None:
                     return [(found[0], found[1], 1)]
-            cls = self.facts[path].classes.get(cls_name)
-            if cls is not None:
-                found = self.topology.method(path, cls, method)
+            own = self.facts[path].classes.get(cls_name)
+            if own is not None:
+                found = self.topology.method(path, own, method)
                 if found is not None:
                     return [(found[0], found[1], 1)]
             return []

@@ -38,7 +38,7 @@ class LinkedRoute:
     full_path: str
     path_params: tuple[PathParam, ...]
     methods: tuple[str, ...]
-    entries: tuple[Handler, ...]
+    handlers: tuple[Handler, ...]
     chain: tuple[Where, ...]  # registration and mounts, route first
     access: Access
     class_path: str | None = None  # class-based views: the file and class

@@ -118,7 +118,7 @@ class RouteTopology:
             return [([], [], [], [])]
         rf = self.facts.get(node[0])
         obj = rf.objects.get(node[1]) if rf is not None else None
-        own_prefix = [obj.prefix] if obj is not None and obj.prefix else []
+        own_prefix: list[str | None] = [obj.prefix] if obj is not None and obj.prefix else []
         own_deps = [*(obj.dependencies if obj is not None else ())]
         parents = self.parents.get(node, [])
         if not parents or depth >= _MAX_CHAIN or node in seen:
