@@ -205,8 +205,8 @@ class ModelVisitor(FactVisitor):
                 walk(n.func)
                 return
             if isinstance(n, (cst.List, cst.Tuple)):
-                for el in n.elements:
-                    walk(el.value)
+                for element in n.elements:
+                    walk(element.value)
                 return
             value = string_value(n) if isinstance(n, cst.BaseExpression) else None
             if isinstance(value, str) and value.replace(".", "").replace("_", "").isalnum():
