@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, scan_project
-from expectations import expected_findings
+from expectations import annotated, expected_findings
 from keylint.config import load_config
 from keylint.discover import discover
 
@@ -39,30 +39,9 @@ def test_every_rule_has_a_fixture_that_fires() -> None:
     assert {r.code for r in load_catalog().rules} <= fired
 
 
-def _todo_expectations(root: Path, files: list[str]) -> set[tuple[str, int, str]]:
-    """(path, line, code) for every `# todo-expect:` annotation: a known miss, on the next code line."""
-    import re
-
-    from expectations import ANNOTATION
-
-    out: set[tuple[str, int, str]] = set()
-    for rel in files:
-        try:
-            lines = (root / rel).read_text(encoding="utf-8").splitlines()
-        except (UnicodeDecodeError, OSError):
-            continue
-        for i, line in enumerate(lines):
-            m = ANNOTATION.search(line)
-            if m is not None and m.group("kind") == "todo-expect":
-                target = next((j for j in range(i + 1, len(lines)) if not re.match(r"^\s*(#|//|;)", lines[j])), i)
-                out |= {(rel, target + 1, code) for code in re.findall(r"KL\d{3}", m.group("codes"))}
-    return out
-
-
-
 def _fired_todos(root: Path) -> set[tuple[str, int, str]]:
     files = list(discover(load_config(root)).files)
-    todo = _todo_expectations(root, files)
+    todo = annotated(root, files, "todo-expect")
     if not todo:
         return set()
     return todo & {(f.location.path, f.location.span.line, f.code) for f in scan_project(root).findings}
