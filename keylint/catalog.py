@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:
     from importlib.abc import Traversable
@@ -193,7 +193,7 @@ def split_words(name: str) -> list[str]:
     return [w.lower() for w in _WORD_RE.findall(name)]
 
 
-def _check_keys(table: dict[str, Any], allowed: dict[str, type | tuple[type, ...]], where: str) -> None:
+def _check_keys(table: dict[str, Any], allowed: Mapping[str, type | tuple[type, ...]], where: str) -> None:
     for key, value in table.items():
         if key not in allowed:
             raise CatalogError(f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")

@@ -94,12 +94,13 @@ def _read_table(path: Path) -> dict[str, Any] | None:
 
 def _validate(table: dict[str, Any], where: Path, root: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for key, value in table.items():
+    for key, raw in table.items():
         if key not in _KEYS:
             raise ConfigError(f"{where}: unknown key {key!r} in [tool.keylint] (known: {', '.join(sorted(_KEYS))})")
         attr, kind, element = _KEYS[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ConfigError(f"{where}: {key!r} must be a {kind.__name__}, not {type(value).__name__}")
+        if not isinstance(raw, kind) or (kind is int and isinstance(raw, bool)):
+            raise ConfigError(f"{where}: {key!r} must be a {kind.__name__}, not {type(raw).__name__}")
+        value: Any = raw  # of the checked kind, which the table below names only at run time
         if element is not None and not all(isinstance(v, element) for v in value):
             raise ConfigError(f"{where}: every item of {key!r} must be a {element.__name__}")
         if key == "per-file-ignores":

@@ -133,12 +133,12 @@ def _extract(config: Config, paths: Sequence[str], options: ScanOptions, cache: 
     top = str(config.root)
     for rel in paths:
         try:
-            digests[rel], data = _identify(top, rel, config.max_file_size, cache)
+            digests[rel], content = _identify(top, rel, config.max_file_size, cache)
         except OSError as exc:
             errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}", kind="read"))
             continue
-        if data is not None:
-            read[rel] = data
+        if content is not None:
+            read[rel] = content
 
     def data(rel: str) -> bytes | None:
         """The bytes of a file, read now if its unchanged signature spared reading it so far."""

@@ -14,6 +14,17 @@ Expected = set[tuple[str, int, str]]
 
 def expected_findings(root: Path, files: list[str]) -> Expected:
     """(path, line, code) for every `# expect:` annotation (it names the next non-comment line)."""
+    out = annotated(root, files, "expect")
+    table = root / "EXPECTED.toml"
+    if table.exists():
+        for item in tomllib.loads(table.read_text(encoding="utf-8")).get("expect", []):
+            for code in item["codes"]:
+                out.add((item["path"], item["line"], code))
+    return out
+
+
+def annotated(root: Path, files: list[str], kind: str) -> Expected:
+    """(path, line, code) for every annotation of `kind` (`expect`, `ok`, `todo-expect`)."""
     out: Expected = set()
     for rel in files:
         try:
@@ -22,15 +33,10 @@ def expected_findings(root: Path, files: list[str]) -> Expected:
             continue
         for i, line in enumerate(lines):
             m = ANNOTATION.search(line)
-            if m is None or m.group("kind") != "expect":
+            if m is None or m.group("kind") != kind:
                 continue
             target = next((j for j in range(i + 1, len(lines)) if not _COMMENT.match(lines[j])), None)
             assert target is not None, f"{rel}:{i + 1}: annotation with no line after it"
             for code in re.findall(r"KL\d{3}", m.group("codes")):
                 out.add((rel, target + 1, code))
-    table = root / "EXPECTED.toml"
-    if table.exists():
-        for item in tomllib.loads(table.read_text(encoding="utf-8")).get("expect", []):
-            for code in item["codes"]:
-                out.add((item["path"], item["line"], code))
     return out

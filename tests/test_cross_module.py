@@ -64,3 +64,22 @@ def test_cyclic_imports_terminate(project) -> None:
         }
     )
     assert _found(scan_project(root)) == set()
+
+
+def test_key_helper_reexported_through_a_package_keeps_both_findings(project) -> None:
+    """`from .base import signing_key` in a package `__init__`, then `from keys import signing_key`:
+    the key is found as a literal (KL101) and as one key serving two purposes (KL401), because value
+    origin and key identity follow the same re-export."""
+    root = project(
+        {
+            "keys/__init__.py": "from .base import signing_key\n",
+            "keys/base.py": "def signing_key():\n    return 'one-key-behind-a-reexport-04'\n",
+            "tokens.py": (
+                "import jwt\nfrom keys import signing_key\n\n"
+                "def user_token(uid):\n    return jwt.encode({'sub': uid, 'exp': 1}, signing_key())\n\n"
+                "def admin_token(uid):\n    return jwt.encode({'sub': uid, 'role': 'admin', 'exp': 1}, signing_key())\n"
+            ),
+        }
+    )
+    found = _found(scan_project(root, select=["KL101", "KL401"]))
+    assert found == {("keys/base.py", 2, "KL101"), ("tokens.py", 8, "KL401")}

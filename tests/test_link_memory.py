@@ -7,22 +7,22 @@ import weakref
 
 from conftest import FIXTURES
 from keylint.catalog import load_catalog
+from keylint.checks.base import Context
 from keylint.extract import extract_file
 from keylint.link import Project
-from keylint.models_link import model_index
-from keylint.routes_link import route_project
-from keylint.tokens_link import token_project
 
 
-def test_linked_views_do_not_keep_projects_alive() -> None:
+def test_linked_views_are_built_once_and_do_not_keep_projects_alive() -> None:
     catalog = load_catalog()
     root = FIXTURES / "kl2-flask"
     files = [extract_file(p.relative_to(root).as_posix(), p.read_bytes(), catalog) for p in sorted(root.rglob("*.py"))]
-    project = Project(files)
-    assert route_project(project, catalog) is route_project(project, catalog)  # built once per project
-    assert token_project(project, catalog) is token_project(project, catalog)
-    assert model_index(project, catalog) is model_index(project, catalog)
-    alive = weakref.ref(project)
-    del project
+    ctx = Context(Project(files), catalog)
+    assert ctx.routes is ctx.routes  # built once per context, shared by its checks
+    assert ctx.tokens is ctx.tokens
+    assert ctx.models is ctx.models
+    assert ctx.keys is ctx.keys
+    assert ctx.routes.topology.project is ctx.project
+    alive = weakref.ref(ctx.project)
+    del ctx
     gc.collect()
     assert alive() is None

@@ -13,7 +13,7 @@ from keylint.discover import discover
 from keylint.engine import ScanOptions, _extract_all
 from keylint.extract.routes import PathParam, RouteFacts, parse_path_params
 from keylint.link import Project
-from keylint.routes_link import RouteProject, join_path
+from keylint.link.routes import RouteProject, join_path
 
 
 def _linked(root: Path) -> RouteProject:
@@ -64,7 +64,7 @@ def test_fastapi_prefixes_from_router_and_include_across_modules(project) -> Non
     assert route.full_path == "/api/v1/items/{item_id}"
     assert route.path_params == (PathParam("item_id", ""),)
     assert route.framework == "fastapi" and route.methods == ("GET",)
-    assert [e.function for e in route.entries] == ["read"]
+    assert [e.function for e in route.handlers] == ["read"]
     assert [w[0] for w in route.chain] == ["svc/main.py"]  # mounted there
     facts = rp.facts["svc/api/items.py"]
     assert isinstance(facts, RouteFacts)

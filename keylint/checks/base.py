@@ -3,18 +3,46 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from keylint.catalog import Catalog
-from keylint.link import Project
+from keylint.link.keys import KeyFlows
+from keylint.link.models import ModelIndex
+from keylint.link.project import Project
+from keylint.link.routes import RouteProject
+from keylint.link.tokens import TokenProject
 from keylint.model import Draft, Span
 
 __all__ = ["Context", "Draft", "where"]  # Draft lives in keylint.model (the cache rebuilds it without importing the checks)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # not slotted: the linked views below are cached in the instance's __dict__
 class Context:
+    """The linked project and the catalog, with what the family linkers build over them: each is
+    built on first use and shared by every check of one run, and freed with the context."""
+
     project: Project
     catalog: Catalog
+
+    @cached_property
+    def keys(self) -> KeyFlows:
+        """KL1xx: every key sink with the origins of its value."""
+        return KeyFlows(self.project)
+
+    @cached_property
+    def tokens(self) -> TokenProject:
+        """KL4xx/KL5xx: signing sites, key identity, token option values."""
+        return TokenProject(self.project, self.catalog)
+
+    @cached_property
+    def routes(self) -> RouteProject:
+        """KL2xx/KL302: linked routes, their access and their handlers' flows."""
+        return RouteProject(self.project, self.catalog)
+
+    @cached_property
+    def models(self) -> ModelIndex:
+        """KL3xx: ORM models, schemas and primary keys."""
+        return ModelIndex(self.project, self.catalog)
 
 
 def where(path: str, span: Span) -> str:

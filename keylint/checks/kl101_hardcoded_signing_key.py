@@ -15,7 +15,8 @@ MIN_HMAC_BYTES = 32
 
 def check(ctx: Context) -> Iterator[Draft]:
     uses: dict[tuple[str, Secret], list[tuple[str, Sink]]] = defaultdict(list)
-    for path, sink, origins in ctx.project.key_flows():
+    for flow in ctx.keys.flows:
+        path, sink, origins = flow.path, flow.sink, flow.origins
         for o in origins:
             if o.kind != "literal" or o.secret is None or o.secret.empty:
                 continue

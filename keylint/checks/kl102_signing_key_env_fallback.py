@@ -7,7 +7,7 @@ from typing import Iterator
 from keylint.checks.base import Context, Draft
 from keylint.checks.sinks import describe
 from keylint.extract.facts import Alt, Concat, Env, Expr, Secret
-from keylint.link import Origin
+from keylint.link.keys import Origin
 
 CODE = "KL102"
 
@@ -22,8 +22,10 @@ def _envs(expr: Expr) -> Iterator[Env]:
 
 def check(ctx: Context) -> Iterator[Draft]:
     project, names = ctx.project, ctx.catalog.key_names
+    keys = ctx.keys
     found: dict[tuple[str, Secret], tuple[Origin, str]] = {}
-    for path, sink, origins in project.key_flows():
+    for flow in keys.flows:
+        path, sink, origins = flow.path, flow.sink, flow.origins
         for o in origins:
             if o.kind == "env-default" and o.secret is not None and not o.secret.empty:
                 found.setdefault((o.path, o.secret), (o, f"; the value is used as {describe(path, sink)}"))
@@ -33,7 +35,7 @@ def check(ctx: Context) -> Iterator[Draft]:
             for env in _envs(b.value):
                 if not (names.matches(b.name) or (env.var is not None and names.matches(env.var))):
                     continue
-                for o in project.resolve(path, Env(env.var, env.default, env.span, env.via)):
+                for o in keys.origins(path, Env(env.var, env.default, env.span, env.via)):
                     if o.kind == "env-default" and o.secret is not None and not o.secret.empty and o.secret.shape == "text":
                         found.setdefault((o.path, o.secret), (o, ""))
     for (path, secret), (origin, use) in sorted(found.items(), key=lambda item: (item[0][0], item[0][1].span)):

@@ -13,8 +13,10 @@ CODE = "KL103"
 
 def check(ctx: Context) -> Iterator[Draft]:
     project, names = ctx.project, ctx.catalog.key_names
+    keys = ctx.keys
     found: dict[tuple[str, Weak], str] = {}
-    for path, sink, origins in project.key_flows():
+    for flow in keys.flows:
+        path, sink, origins = flow.path, flow.sink, flow.origins
         for o in origins:
             if o.kind == "weak" and o.weak is not None:
                 found.setdefault((o.path, o.weak), f"used as {describe(path, sink)}")

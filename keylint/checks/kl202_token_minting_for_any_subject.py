@@ -6,12 +6,12 @@ from typing import Iterator
 
 from keylint.checks.base import Context, Draft
 from keylint.checks.minting import minted_where, route_drafts, route_label, subject_kind
-from keylint.routes_link import Analysis, LinkedRoute, MintFlow
+from keylint.link.routes import HandlerAnalysis, LinkedRoute, MintFlow
 
 CODE = "KL202"
 
 
-def _pick(route: LinkedRoute, analysis: Analysis) -> tuple[MintFlow, str] | None:
+def _pick(route: LinkedRoute, analysis: HandlerAnalysis) -> tuple[MintFlow, str] | None:
     if route.access.state != "authenticated" or analysis.checks or analysis.roles or analysis.ownership:
         return None
     flows = [f for f in analysis.mints if subject_kind(f) == "request"]

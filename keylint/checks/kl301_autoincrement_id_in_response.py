@@ -12,7 +12,7 @@ from typing import Iterator
 
 from keylint.checks.base import Context, Draft, where
 from keylint.extract.models import FieldFact
-from keylint.models_link import DJANGO_USER, Key, ModelIndex, PrimaryKey, model_index, model_label
+from keylint.link.models import DJANGO_USER, Key, ModelIndex, PrimaryKey, model_label
 from keylint.model import Span
 
 CODE = "KL301"
@@ -131,7 +131,7 @@ def _dicts(index: ModelIndex) -> Iterator[tuple[str, Span, str, str, PrimaryKey]
 
 
 def check(ctx: Context) -> Iterator[Draft]:
-    index = model_index(ctx.project, ctx.catalog)
+    index = ctx.models
     seen: set[tuple[str, Span]] = set()
     for source in (_pydantic, _serializers, _marshmallow, _dicts):
         for path, span, what, token, pk in source(index):

@@ -1,7 +1,7 @@
 """KL302 autoincrement-id-in-route: a route takes a sequential primary key from the URL and fetches the object by it.
 
-Reads the linked routes of `keylint.routes_link` (issue 8) and the model lookups and primary keys of
-`keylint.models_link`. A path parameter counts when the handler (or a project function it passes
+Reads the linked routes of `keylint.link.routes` (issue 8) and the model lookups and primary keys of
+`keylint.link.models`. A path parameter counts when the handler (or a project function it passes
 the parameter to) looks a model up by primary key with it (`Model.query.get(x)`, `db.get(Model, x)`,
 `get_object_or_404(Model, pk=x)`, `Model.objects.get(pk=x)`, `Model.id == x`), or, for a class-based
 DRF/Django view, when the parameter is the view's `lookup_field` (`pk` by default) on a queryset of
@@ -18,8 +18,8 @@ from typing import Iterator
 from keylint.checks.base import Context, Draft, where
 from keylint.extract.models import Lookup
 from keylint.model import Severity
-from keylint.models_link import Key, ModelIndex, PrimaryKey, model_index, model_label
-from keylint.routes_link import LinkedRoute, RouteProject, route_project
+from keylint.link.models import Key, ModelIndex, PrimaryKey, model_label
+from keylint.link.routes import LinkedRoute, RouteProject
 
 CODE = "KL302"
 _DIGITS = re.compile(r"^(\\d|\[0-9\])[+*]?$|^\\d\{\d*,?\d*\}$")
@@ -91,15 +91,15 @@ def _describe(route: LinkedRoute) -> str:
 
 
 def check(ctx: Context) -> Iterator[Draft]:
-    index = model_index(ctx.project, ctx.catalog)
-    routes = route_project(ctx.project, ctx.catalog)
+    index = ctx.models
+    routes = ctx.routes
     seen: set[tuple[str, object]] = set()
     for route in routes.routes():
         for param in route.path_params:
             if not _may_carry_key(param.converter):
                 continue
             found: tuple[str, str, PrimaryKey] | None = None  # (where, how, key)
-            for entry in route.entries:
+            for entry in route.handlers:
                 info = routes.facts[entry.path].functions.get(entry.function) if entry.path in routes.facts else None
                 annotation = next((p.annotation for p in info.params if p.name == param.name), None) if info else None
                 if annotation is not None and annotation.rpartition(".")[2] in _OPAQUE:
@@ -111,14 +111,14 @@ def check(ctx: Context) -> Iterator[Draft]:
                     break
             if found is None and route.class_path is not None and route.class_name is not None:
                 model, field, url_kwarg = _view_model(index, route.class_path, route.class_name)
-                pk = index.sequential(model) if model is not None else None
-                if pk is not None and param.name == url_kwarg and field in ("pk", "id", pk.field):
-                    found = (route.class_name, f"is the `{field}` lookup of `{route.class_name}` on `{model_label(pk.model)}`", pk)
+                view_pk = index.sequential(model) if model is not None else None
+                if view_pk is not None and param.name == url_kwarg and field in ("pk", "id", view_pk.field):
+                    found = (route.class_name, f"is the `{field}` lookup of `{route.class_name}` on `{model_label(view_pk.model)}`", view_pk)
             if found is None or (route.path, route.route.span) in seen:
                 continue
             seen.add((route.path, route.route.span))
             _, how, pk = found
-            analysis = [routes.analyze(route, e) for e in route.entries]
+            analysis = [routes.analyze(route, e) for e in route.handlers]
             owned = any(a.ownership for a in analysis)
             roles = sorted({r for a in analysis for r in a.roles})
             public = route.access.state == "public"

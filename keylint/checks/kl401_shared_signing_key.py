@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft, where
-from keylint.tokens_link import Site, token_project
+from keylint.link.tokens import Site
 
 CODE = "KL401"
 _MAX_RELATED = 20
 
 
 def check(ctx: Context) -> Iterator[Draft]:
-    tp = token_project(ctx.project, ctx.catalog)
+    tp = ctx.tokens
     rank = {name: i for i, name in enumerate(tp.purposes)}  # catalog order: most privileged first
     for group in tp.groups():
         atoms = frozenset(a for s in group for a in s.atoms)

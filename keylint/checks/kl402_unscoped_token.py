@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft
-from keylint.tokens_link import token_project
-
 CODE = "KL402"
 _CONSEQUENCES = (
     ("a token minted for one purpose is accepted by every verifier of another; set aud per purpose.", "no audience"),
@@ -16,7 +14,7 @@ _CONSEQUENCES = (
 
 
 def check(ctx: Context) -> Iterator[Draft]:
-    tp = token_project(ctx.project, ctx.catalog)
+    tp = ctx.tokens
     purposes = {tp.purpose_of(c.claims, c.words) or "access" for _, c in tp.calls("encode")}
     purposes |= {tp.purpose_of(c.claims, c.words) or str(tp.call_entries.get(c.api, {}).get("purpose", "access")) for _, c in tp.calls("mint")}
     several = len(purposes) >= 2

@@ -6,13 +6,11 @@ from typing import Iterator
 
 from keylint.checks.base import Context, Draft
 from keylint.extract.tokens import Const
-from keylint.tokens_link import token_project
-
 CODE = "KL403"
 
 
 def check(ctx: Context) -> Iterator[Draft]:
-    tp = token_project(ctx.project, ctx.catalog)
+    tp = ctx.tokens
     for path, call in tp.calls("encode"):
         claims = call.claims
         if claims is not None and not claims.open and "exp" not in claims.keys:

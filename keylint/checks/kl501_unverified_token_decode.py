@@ -6,15 +6,13 @@ from typing import Iterator
 
 from keylint.checks.base import Context, Draft
 from keylint.extract.tokens import Const
-from keylint.tokens_link import token_project
-
 CODE = "KL501"
 # Header fields a verifier legitimately reads before verifying (to pick the key).
 _HEADER_FIELDS = frozenset({"kid", "alg", "typ", "cty", "jku", "x5u", "x5t", "x5t#S256", "crit"})
 
 
 def check(ctx: Context) -> Iterator[Draft]:
-    tp = token_project(ctx.project, ctx.catalog)
+    tp = ctx.tokens
     verified = tp.verifying_scopes()
     for path, call in tp.calls("decode"):
         if tp.signature_off(path, call) and (path, call.scope) not in verified:

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft
-from keylint.tokens_link import token_project
-
 CODE = "KL502"
 
 
 def check(ctx: Context) -> Iterator[Draft]:
-    tp = token_project(ctx.project, ctx.catalog)
+    tp = ctx.tokens
     for path, call in tp.calls("decode", "encode"):
         found = tp.algorithm_names(path, call.algorithms if call.operation == "decode" else call.algorithm)
         if found is None or not any(n.lower() == "none" for n in found[0]):

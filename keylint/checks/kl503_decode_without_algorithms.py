@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft
-from keylint.tokens_link import token_project
-
 CODE = "KL503"
 
 
 def check(ctx: Context) -> Iterator[Draft]:
-    tp = token_project(ctx.project, ctx.catalog)
+    tp = ctx.tokens
     for path, call in tp.calls("decode"):
         if tp.signature_off(path, call):
             continue  # KL501: nothing is verified at all

@@ -6,14 +6,12 @@ from typing import Iterator
 
 from keylint.checks.base import Context, Draft
 from keylint.extract.tokens import Const
-from keylint.tokens_link import token_project
-
 CODE = "KL504"
 _CLAIMS = {"verify_exp": "expiry (exp)", "verify_aud": "audience (aud)", "verify_iss": "issuer (iss)"}
 
 
 def check(ctx: Context) -> Iterator[Draft]:
-    tp = token_project(ctx.project, ctx.catalog)
+    tp = ctx.tokens
     for path, call in tp.calls("decode"):
         if tp.signature_off(path, call):
             continue  # KL501 already says nothing is checked

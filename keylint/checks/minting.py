@@ -7,18 +7,18 @@ from typing import Callable, Iterator
 from keylint.catalog import split_words
 from keylint.checks.base import Context, Draft, where
 from keylint.model import Span
-from keylint.routes_link import Analysis, Entry, LinkedRoute, MintFlow, RouteProject, route_project
+from keylint.link.routes import HandlerAnalysis, Handler, LinkedRoute, MintFlow, RouteProject
 
 # Words in a path or handler name that mark the usual shape of a forgotten back door.
 SUSPICIOUS = ("internal", "debug", "admin", "impersonate", "login-as", "backup", "fallback", "test")
 
 
-def minting_entries(ctx: Context) -> Iterator[tuple[RouteProject, LinkedRoute, Entry, Analysis]]:
+def minting_entries(ctx: Context) -> Iterator[tuple[RouteProject, LinkedRoute, Handler, HandlerAnalysis]]:
     """Every (route, entry point) that mints a token, each entry point once (its first route)."""
-    rp = route_project(ctx.project, ctx.catalog)
+    rp = ctx.routes
     seen: set[tuple[str, str, str]] = set()
     for route in rp.routes():
-        for entry in route.entries:
+        for entry in route.handlers:
             key = (entry.path, entry.function, route.full_path)
             if key in seen:
                 continue
@@ -48,9 +48,9 @@ def subject_kind(flow: MintFlow) -> str | None:
     return None
 
 
-def suspicious_words(route: LinkedRoute, analysis: Analysis) -> list[str]:
+def suspicious_words(route: LinkedRoute, analysis: HandlerAnalysis) -> list[str]:
     words: list[str] = []
-    names = [route.full_path, *(e.function for e in route.entries), *analysis.functions]
+    names = [route.full_path, *(e.function for e in route.handlers), *analysis.functions]
     for name in names:
         parts = split_words(name)
         joined = "-".join(parts)
@@ -68,7 +68,7 @@ def describe_subject(flow: MintFlow, kind: str) -> str:
     return f"a fixed subject ({text})"
 
 
-def report_at(route: LinkedRoute, entry: Entry) -> tuple[str, Span]:
+def report_at(route: LinkedRoute, entry: Handler) -> tuple[str, Span]:
     """The route decorator of a decorated function, else the handler's `def` (the view method's)."""
     if route.route.decorated and route.route.handler_kind == "function":
         return route.path, route.route.span
@@ -100,7 +100,7 @@ def minted_where(flow: MintFlow) -> str:
 def route_drafts(
     ctx: Context,
     code: str,
-    pick: Callable[[LinkedRoute, Analysis], tuple[MintFlow, str] | None],
+    pick: Callable[[LinkedRoute, HandlerAnalysis], tuple[MintFlow, str] | None],
     describe: Callable[[LinkedRoute, MintFlow, str, list[str]], str],
 ) -> Iterator[Draft]:
     """One finding per route declaration: `pick` chooses the mint a rule is about (and a subject

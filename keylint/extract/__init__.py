@@ -159,11 +159,12 @@ def _parse_module(text: str) -> cst.Module:
     import libcst as cst
 
     validate = cst.CSTNode.__post_init__
-    cst.CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
+    # LibCST types the hook as a method of CSTNode; a plain function stands in for it while parsing
+    cst.CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign,assignment]
     try:
         return cst.parse_module(text)
     finally:
-        cst.CSTNode.__post_init__ = validate  # type: ignore[method-assign]
+        cst.CSTNode.__post_init__ = validate  # type: ignore[method-assign]  # putting LibCST's hook back
 
 
 def _python(facts: FileFacts, text: str, catalog: Catalog, accepted: bool = False) -> None:

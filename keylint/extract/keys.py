@@ -166,8 +166,8 @@ class KeyVisitor(FactVisitor):
         if weak is not None:
             return weak
         if qual is not None and qual in ("pydantic.Field", "Field", "pydantic.fields.Field"):
-            default = argument(node, 0, "default")
-            return self.expr(default) if default is not None else OPAQUE
+            field_default = argument(node, 0, "default")
+            return self.expr(field_default) if field_default is not None else OPAQUE
         if isinstance(node.func, (cst.Name, cst.Attribute)) and dotted(node.func) is not None:
             args = tuple(self.expr(a.value) for a in node.args if a.keyword is None and not a.star)
             kwargs = tuple((a.keyword.value, self.expr(a.value)) for a in node.args if a.keyword is not None)

@@ -3,7 +3,7 @@ and model-instance locals of functions, dicts that hand out `"id": obj.id`, and 
 
 Extraction records what the code says with names qualified through the module's imports; whether a
 class is a model, which primary key it has and which model a schema mirrors is decided across
-modules by `keylint.models_link`. No string value is kept except field names and a few settings
+modules by `keylint.link.models`. No string value is kept except field names and a few settings
 that name models (`AUTH_USER_MODEL`, `DEFAULT_AUTO_FIELD`, `__tablename__`): never a secret.
 """
 
@@ -205,8 +205,8 @@ class ModelVisitor(FactVisitor):
                 walk(n.func)
                 return
             if isinstance(n, (cst.List, cst.Tuple)):
-                for el in n.elements:
-                    walk(el.value)
+                for element in n.elements:
+                    walk(element.value)
                 return
             value = string_value(n) if isinstance(n, cst.BaseExpression) else None
             if isinstance(value, str) and value.replace(".", "").replace("_", "").isalnum():

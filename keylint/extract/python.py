@@ -7,8 +7,6 @@ and scopes are the simple lexical chain of classes and functions, which is all t
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
 from keylint.catalog import Catalog

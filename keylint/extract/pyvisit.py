@@ -19,10 +19,11 @@ def dotted(node: cst.BaseExpression) -> str | None:
     """`a.b.c` for a chain of names and attributes, else None."""
     kind = type(node)  # not isinstance: see keylint.extract.walk.NODE_TYPES
     if kind is cst.Name:
-        return node.value  # type: ignore[union-attr]
+        # mypy does not narrow on `type(node) is ...`; LibCST's BaseExpression has neither attribute
+        return node.value  # type: ignore[attr-defined,no-any-return]
     if kind is cst.Attribute:
-        base = dotted(node.value)  # type: ignore[union-attr]
-        return f"{base}.{node.attr.value}" if base else None  # type: ignore[union-attr]
+        base = dotted(node.value)  # type: ignore[attr-defined]  # narrowed by `type(node) is` above
+        return f"{base}.{node.attr.value}" if base else None  # type: ignore[attr-defined]  # likewise
     return None
 
 
@@ -48,7 +49,7 @@ def _plain_literal(raw: str) -> str | bytes | None:
 def string_value(node: cst.BaseExpression | None) -> str | bytes | None:
     """The value of a string literal (plain, implicitly concatenated, or an f-string without fields)."""
     if type(node) is cst.SimpleString:
-        plain = _plain_literal(node.value)  # type: ignore[union-attr]
+        plain = _plain_literal(node.value)
         if plain is not None:
             return plain
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
@@ -58,7 +59,8 @@ def string_value(node: cst.BaseExpression | None) -> str | bytes | None:
             return None
         return value if isinstance(value, (str, bytes)) else None
     if isinstance(node, cst.FormattedString) and all(isinstance(p, cst.FormattedStringText) for p in node.parts):
-        return "".join(p.value for p in node.parts)  # type: ignore[union-attr]
+        # LibCST types `parts` as BaseFormattedStringContent; the all() above checked each is a FormattedStringText
+        return "".join(p.value for p in node.parts)  # type: ignore[attr-defined]
     return None
 
 

@@ -4,7 +4,7 @@ Everything lands in `facts.families["routes"]`, a `RouteFacts`. Its public surfa
 
 - `RouteFacts.routes`: `Route` declarations as written in this module. `owner` names the app, router,
   blueprint or urlpatterns list they hang on (a local name, an imported qualname, or a synthetic
-  `<list@L:C>` for an inline list); `path` is this module's piece only (`keylint.routes_link` joins
+  `<list@L:C>` for an inline list); `path` is this module's piece only (`keylint.link.routes` joins
   prefixes); `path_params` are `PathParam(name, converter)` parsed from it (`<int:pk>` -> ("pk", "int"),
   `{item_id}` -> ("item_id", ""), `(?P<pk>\\d+)` -> ("pk", "\\d+")); `handler` is the handler's
   qualname (local `f`/`C` or imported `pkg.views.f`), `handler_kind` "function" or "class".

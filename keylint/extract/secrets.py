@@ -12,6 +12,7 @@ from __future__ import annotations
 import array
 import bisect
 import hashlib
+import importlib
 import itertools
 import operator
 import os
@@ -19,15 +20,22 @@ import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable, Iterator
+from types import ModuleType
+from typing import Any, Iterable, Iterator, cast
 
-try:  # the regular expression parser (Python 3.11 renamed its modules)
-    from re import _constants as sre_constants, _parser as sre_parse
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
 
-from detect_secrets.plugins.base import RegexBasedDetector
+
+def _regex_parser() -> tuple[ModuleType, ModuleType]:
+    """The regular expression parser's modules (Python 3.11 renamed them; typeshed types neither)."""
+    try:
+        return importlib.import_module("re._constants"), importlib.import_module("re._parser")
+    except ImportError:  # pragma: no cover - Python 3.10
+        return importlib.import_module("sre_constants"), importlib.import_module("sre_parse")
+
+
+sre_constants, sre_parse = _regex_parser()
+
+from detect_secrets.plugins.base import BasePlugin, RegexBasedDetector
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
 from keylint.extract.config_files import TRIVIAL_VALUES
@@ -50,8 +58,10 @@ _DEFAULT_CODE = "KL113"  # every other detect-secrets type is a third-party serv
 
 @lru_cache(maxsize=1)
 def _plugins() -> tuple[tuple[Any, str, tuple[re.Pattern[str], ...], tuple[Gate | None, ...]], ...]:
-    out = []
-    for secret_type, cls in sorted(get_mapping_from_secret_type_to_class().items()):
+    out: list[tuple[Any, str, tuple[re.Pattern[str], ...], tuple[Gate | None, ...]]] = []
+    # detect-secrets types its result with a TypeVar bound by nothing (so: type[Never]); it holds plugin classes
+    detectors = cast("dict[str, type[BasePlugin]]", get_mapping_from_secret_type_to_class())
+    for secret_type, cls in sorted(detectors.items()):
         code = TYPE_CODES.get(secret_type, _DEFAULT_CODE)
         if code is None or not issubclass(cls, RegexBasedDetector):
             continue
@@ -197,7 +207,8 @@ def _shorten_spaces(text: str) -> str:
     at = text.find(" " * (_SPACES + 1))
     if at < 0:
         return text
-    parts, done = [], 0
+    parts: list[str] = []
+    done = 0
     while at >= 0:
         stop = _SPACE_RUN.match(text, at).end()  # type: ignore[union-attr]
         parts += (text[done:at], " " * _SPACES)
@@ -335,7 +346,8 @@ class _Probe:
         longest run of each, ascending, and the line numbers in the same order."""
         found = self.long[kind]
         if found is None:
-            runs, end, needle, longest = self.copies.runs[kind], self.end, b"a" * _ANCHOR_RUNS[kind], {}
+            runs, end, needle = self.copies.runs[kind], self.end, b"a" * _ANCHOR_RUNS[kind]
+            longest: dict[int, int] = {}  # line number -> its longest run
             at = runs.find(needle, self.start, end)
             while at >= 0:
                 stop = runs.find(b" ", at, end)
@@ -566,7 +578,7 @@ class _Walk:
             return _Shape(exact, (), self.in_class(char), 1, int(self.in_class(char)), char in "\r\n", 0)
         if op is c.IN:
             chars: set[str] = set()
-            exact, in_class = True, True
+            exact_set, in_class = True, True
             for kind, value in av:
                 if kind is c.LITERAL:
                     chars.add(chr(value))
@@ -575,14 +587,14 @@ class _Walk:
                 elif kind is c.CATEGORY and value is c.CATEGORY_DIGIT:
                     chars.update("0123456789?")  # '?': a non-ASCII digit, as the copies show it
                 elif kind is c.CATEGORY and value is c.CATEGORY_WORD:
-                    exact = False  # letters and digits of any script, and '_'
+                    exact_set = False  # letters and digits of any script, and '_'
                     in_class = in_class and "_" in self.run_chars
                 else:  # NEGATE, a wide range, another category
-                    exact = in_class = False
+                    exact_set = in_class = False
             members = frozenset(chars if self.cased else (ch.lower() for ch in chars))
-            exact = exact and len(members) <= _EXACT_LIMIT and all(ch.isascii() for ch in chars)
+            exact_set = exact_set and len(members) <= _EXACT_LIMIT and all(ch.isascii() for ch in chars)
             in_class = in_class and all(map(self.in_class, chars))
-            return _Shape(members if exact else None, (), in_class, 1, int(in_class), _class_breaks(av), 0)
+            return _Shape(members if exact_set else None, (), in_class, 1, int(in_class), _class_breaks(av), 0)
         if op is c.SUBPATTERN:
             if self.cased and av[1] & sre_constants.SRE_FLAG_IGNORECASE:
                 raise _IgnoresCase

@@ -1,7 +1,7 @@
 """KL4xx/KL5xx facts: how tokens are minted and verified, recorded under `families["tokens"]`.
 
 For every catalogued token call (rules/tokens.toml `[[token_call]]`) the visitor records what a check
-needs without re-reading the file: the key expression (resolved later by `keylint.tokens_link`), the
+needs without re-reading the file: the key expression (resolved later by `keylint.link.tokens`), the
 claims of the payload (dict literals, and dict variables built up in the same function), the `kid`
 header, the algorithm arguments, `options=` / `verify=` / `audience=`, and the names around the call
 (class, function, route path) that say what the token is for.

@@ -1,7 +1,7 @@
 """Link the KL3xx facts across modules: which classes are ORM models, what primary key each has,
 which model a schema or serializer mirrors, and which responses expose a sequential key.
 
-Resolution follows the project's imports (`Project._split_module`), re-exports and star imports;
+Names are found by `keylint.link.names.Names.follow` (imports, re-exports and star imports);
 `db.Model` and `Base = declarative_base()` are recognised from module-level instances. A model is
 *sequential* when its primary key is an auto-increment integer: an explicit `AutoField`, a single
 integer `primary_key=True` column without `autoincrement=False`, or the implicit `id` Django,
@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterator, Union
+from typing import Iterator
 
 from keylint.catalog import Catalog
 from keylint.extract.models import FAMILY, ClassFact, FieldFact, ModelFacts
-from keylint.link import Project
+from keylint.link.project import Project
 from keylint.model import Span
 
 Key = tuple[str, str]  # (path, class name qualified within its module)
@@ -28,7 +28,6 @@ _DJANGO_USER_REFS = frozenset(
 _TYPE_WRAPPERS = frozenset({"Optional", "Union", "Annotated", "Mapped", "Field", "None", "ClassVar", "Final", "Required", "NotRequired"})
 _CONTAINERS = frozenset({"List", "list", "Sequence", "Iterable", "Tuple", "tuple", "Set", "set", "Page", "Dict", "dict", "Optional", "Union", "Annotated"})
 _ID_NAMES = ("id", "pk")
-_MAX_DEPTH = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +40,19 @@ class PrimaryKey:
     why: str  # "an auto-increment integer", "the auto-increment `id` Django adds"
 
 
+class Resolved:
+    """What a name recorded in a module refers to."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True, slots=True)
-class ClassRef:
+class ClassRef(Resolved):
     key: Key
 
 
 @dataclass(frozen=True, slots=True)
-class InstanceRef:
+class InstanceRef(Resolved):
     """An attribute of a module-level instance: `db.Model` with `db = SQLAlchemy()`."""
 
     callee: str
@@ -55,11 +60,8 @@ class InstanceRef:
 
 
 @dataclass(frozen=True, slots=True)
-class ExternalRef:
+class ExternalRef(Resolved):
     qualname: str
-
-
-Resolved = Union[ClassRef, InstanceRef, ExternalRef]
 
 
 def _last(name: str) -> str:
@@ -96,60 +98,49 @@ class ModelIndex:
         self._schema: dict[Key, str | None] = {}
         self._pk: dict[Key, PrimaryKey | None] = {}
         # the same names and classes are asked about again and again (every serializer walks its
-        # bases): answers from the outside (depth 0) are memoized
+        # bases): answers are memoized
         self._resolved: dict[tuple[str, str], Resolved] = {}
+        self._resolving: set[tuple[str, str]] = set()
         self._ancestors: dict[Key, list[tuple[Key | None, Resolved]]] = {}
 
     # ---- name resolution ----
-    def resolve(self, path: str, ref: str, depth: int = 0) -> Resolved:
+    def resolve(self, path: str, ref: str) -> Resolved:
         """What a (module-qualified) name recorded in `path` refers to."""
-        if depth == 0:
-            found = self._resolved.get((path, ref))
-            if found is None:
-                found = self._resolved[(path, ref)] = self._resolve(path, ref, 0)
-            return found
-        return self._resolve(path, ref, depth)
+        found = self._resolved.get((path, ref))
+        if found is None:
+            found = self._resolved[(path, ref)] = self._resolve(path, ref)
+        return found
 
-    def _resolve(self, path: str, ref: str, depth: int) -> Resolved:
-        if depth > _MAX_DEPTH or path not in self.project.python:
-            return ExternalRef(ref)
-        parts = ref.split(".")
-        mf = self.facts.get(path)
-        py = self.project.python[path]
-        imported = any(ref == v or ref.startswith(v + ".") for v in py.imports.values())
-        local = parts[0] in py.classes or (mf is not None and (parts[0] in mf.instances or parts[0] in mf.aliases))
-        if local and not imported:
-            found = self._in_module(path, parts, depth)
-            if found is not None:
-                return found
-        for target, rest in self.project._split_module(ref):
-            if rest:
-                found = self._in_module(target, rest, depth)
-                if found is not None:
-                    return found
-        return ExternalRef(ref)
+    def _resolve(self, path: str, ref: str) -> Resolved:
+        if path not in self.project.python or (path, ref) in self._resolving:
+            return ExternalRef(ref)  # outside the project, or a cycle of aliases and instances
+        self._resolving.add((path, ref))
+        try:
+            found = self.project.names.follow(path, ref, self._defined, outside=ExternalRef)
+        finally:
+            self._resolving.discard((path, ref))
+        return found if found is not None else ExternalRef(ref)
 
-    def _in_module(self, path: str, rest: list[str], depth: int) -> Resolved | None:
+    def _defined(self, path: str, name: str) -> Resolved | None:
+        """What `name` is where module `path` defines it: a class, an attribute of a module-level
+        instance (`db.Model`), or what a local alias (`Base = db.Model`) names."""
         py = self.project.python[path]
         mf = self.facts.get(path)
-        name = ".".join(rest)
+        head, _, tail = name.partition(".")
+        instance = mf.instances.get(head) if mf is not None else None
+        alias = mf.aliases.get(head) if mf is not None else None
+        if name not in py.classes and instance is None and alias is None:
+            return None
+        if any(name == v or name.startswith(v + ".") for v in py.imports.values()):
+            return None  # an import-resolved name that only looks local
         if name in py.classes:
             return ClassRef((path, name))
-        if mf is not None and rest[0] in mf.instances:
-            callee = mf.instances[rest[0]]
-            inner = self.resolve(path, callee, depth + 1)
-            if isinstance(inner, ClassRef) and len(rest) == 1:
+        if instance is not None:
+            inner = self.resolve(path, instance)
+            if isinstance(inner, ClassRef) and not tail:
                 return None  # an instance of a project class, not a class
-            return InstanceRef(inner.qualname if isinstance(inner, ExternalRef) else callee, ".".join(rest[1:]))
-        if mf is not None and rest[0] in mf.aliases:
-            return self.resolve(path, ".".join([mf.aliases[rest[0]], *rest[1:]]), depth + 1)
-        if rest[0] in py.imports:
-            return self.resolve(path, ".".join([py.imports[rest[0]], *rest[1:]]), depth + 1)
-        for source in py.star_imports:
-            found = self.resolve(path, f"{source}.{name}", depth + 1)
-            if not isinstance(found, ExternalRef):
-                return found
-        return None
+            return InstanceRef(inner.qualname if isinstance(inner, ExternalRef) else instance, tail)
+        return self.resolve(path, f"{alias}.{tail}" if tail else str(alias))
 
     def ancestors(self, key: Key) -> Iterator[tuple[Key | None, Resolved]]:
         """Every base, depth first, the class's own bases first; project classes recurse."""
@@ -452,11 +443,3 @@ class ModelIndex:
                         reached.append(r.key)
                         todo.append(r.key)
         return sorted(reached)
-
-
-def model_index(project: Project, catalog: Catalog) -> ModelIndex:
-    """The index of a project, built once and shared by every KL3xx check of a scan."""
-    index = project.linked.get("models")
-    if not isinstance(index, ModelIndex):
-        index = project.linked["models"] = ModelIndex(project, catalog)
-    return index

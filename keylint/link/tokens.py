@@ -10,30 +10,16 @@ use one key when their atoms meet.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from keylint.catalog import Catalog
-from keylint.extract.facts import (
-    Alt,
-    Attr,
-    ClassAttr,
-    Concat,
-    Env,
-    Expr,
-    Item,
-    Lit,
-    Module,
-    Ref,
-    Returned,
-    Setting,
-    Sink,
-    Weak,
-)
+from keylint.extract.facts import Env, Expr, Lit, Setting, Sink, Weak
 from keylint.extract.tokens import Claims, Const, Map, Name, QualName, Seq, TokenCall, TokenFacts, TokenSetting, Unknown, Val, token_facts
-from keylint.link import Project, _scope_chain
+from keylint.link.names import MAX_DEPTH, scope_chain
+from keylint.link.project import Project
+from keylint.link.values import ValueWalk
 from keylint.model import Span
 
-_MAX_DEPTH = 24
 _UNKNOWN = Unknown()
 # Labels of signer calls that are not token minting, and the purpose they sign for by default.
 _SIGNER_PURPOSE = {"itsdangerous": "signed-data", "hmac": "hmac", "cryptography": "hmac"}
@@ -52,6 +38,54 @@ class Site:
     library: str = ""
 
 
+class KeyIdentity:
+    """Leaf policy: what names a key, even when its value is unknown: the same literal (its digest),
+    the same environment variable, the same settings name (`SECRET_KEY`), or the same module
+    constant whose value is opaque. A function's key is what its return value says, whatever the
+    arguments (`get_key("user")` and `get_key("admin")` meet only where it returns one constant)."""
+
+    empty: frozenset[str] = frozenset()
+    binds_arguments = False
+    names_members = True
+
+    def __init__(self, project: Project, key_settings: frozenset[str]) -> None:
+        self.project = project
+        self.key_settings = key_settings  # `[[key_purpose]]` settings: a definition of one names the key
+
+    def join(self, parts: Iterable[frozenset[str]]) -> frozenset[str]:
+        return frozenset().union(*parts)
+
+    def literal(self, path: str, lit: Lit) -> frozenset[str]:
+        return frozenset() if lit.secret.empty else frozenset({f"literal:{lit.secret.digest}"})
+
+    def weak(self, path: str, weak: Weak) -> frozenset[str]:
+        return frozenset({f"weak:{path}:{weak.span.line}:{weak.span.column}"})
+
+    def env(self, path: str, env: Env, default: Callable[[], frozenset[str]]) -> frozenset[str]:
+        return frozenset({f"env:{env.var}"}) if env.var else frozenset()
+
+    def concat(self, parts: list[frozenset[str]]) -> frozenset[str]:
+        return frozenset().union(*parts)
+
+    def setting(self, name: str, found: frozenset[str]) -> frozenset[str]:
+        return found | {f"setting:{name}"}
+
+    def binding(self, path: str, scope: str, name: str, found: frozenset[str], bound: bool) -> frozenset[str]:
+        definition = scope == "" or scope == "<config>" or scope in self.project.python[path].classes
+        if not definition:
+            return found
+        setting = name.replace("[", ".").rstrip("]")
+        if setting in self.key_settings:
+            found = found | {f"setting:{setting}"}
+        if not found and bound:
+            return frozenset({f"binding:{path}:{scope}:{name}"})  # an opaque module constant or class attribute
+        return found
+
+    def member(self, of: frozenset[str], attr: str) -> frozenset[str]:
+        # `USER_KEY.secret` where USER_KEY is an opaque constant: the same attribute of the same constant
+        return frozenset(f"{a}.{attr}" for a in of if a.startswith("binding:"))
+
+
 class TokenProject:
     """Token facts of a whole project, with value and key-identity resolution."""
 
@@ -63,7 +97,7 @@ class TokenProject:
         for path, tf in self.facts.items():
             for c in tf.consts:
                 self.consts[(path, c.scope, c.name)] = c.value  # the last binding wins
-        self.purposes = {e["name"]: e for e in catalog.table("token_purpose")}
+        self.purposes: dict[str, dict[str, Any]] = {str(e["name"]): e for e in catalog.table("token_purpose")}
         self.algorithms = {e["name"].lower(): e["kind"] for e in catalog.table("algorithm")}
         self.key_purposes = {e["setting"]: e for e in catalog.table("key_purpose")}
         self.defaults = catalog.table("library_default")
@@ -75,6 +109,7 @@ class TokenProject:
         imported = {q.split(".")[0] for py in project.python.values() for q in py.imports.values()}
         self.frameworks = frozenset(imported)
         self._sites: list[Site] | None = None
+        self._identity = ValueWalk(project, KeyIdentity(project, frozenset(self.key_purposes)))
 
     # ---- facts ----
     def calls(self, *operations: str) -> Iterator[tuple[str, TokenCall]]:
@@ -124,7 +159,7 @@ class TokenProject:
     # ---- values (options, algorithms, flags) ----
     def value(self, path: str, val: Val | None, depth: int = 0) -> Val | None:
         """`val` with names replaced by what they are bound to, where that is known."""
-        if val is None or depth > _MAX_DEPTH:
+        if val is None or depth > MAX_DEPTH:
             return val
         if isinstance(val, Name):
             found = self._const(path, val.name, val.scope, depth)
@@ -139,24 +174,21 @@ class TokenProject:
         return val
 
     def _const(self, path: str, name: str, scope: str, depth: int) -> Val | None:
-        for s in _scope_chain(scope):
+        for s in scope_chain(scope):
             if (path, s, name) in self.consts:
                 return self.value(path, self.consts[(path, s, name)], depth + 1)
-        py = self.project.python.get(path)
-        if py is not None and name in py.imports:
-            return self._qual_const(py.imports[name], depth + 1)
-        return None
+        found = self.project.names.follow(path, name, self._const_here, qualified=False)
+        return self.value(found[0], found[1], depth + 1) if found is not None else None
 
     def _qual_const(self, qualname: str, depth: int) -> Val | None:
-        if depth > _MAX_DEPTH:
-            return None
-        for path, rest in self.project._split_module(qualname):
-            if len(rest) == 1:
-                return self._const(path, rest[0], "", depth + 1)
-            if len(rest) == 2 and (path, rest[0], rest[1]) in self.consts:  # a class attribute
-                return self.value(path, self.consts[(path, rest[0], rest[1])], depth + 1)
-            return None
-        return None
+        found = self.project.names.follow_qualified(qualname, self._const_here)
+        return self.value(found[0], found[1], depth + 1) if found is not None else None
+
+    def _const_here(self, path: str, name: str) -> tuple[str, Val] | None:
+        """A constant a module defines: `ALGS = [...]`, or a class attribute `Config.ALGS`."""
+        cls, _, attr = name.rpartition(".")
+        value = self.consts.get((path, cls, attr))
+        return (path, value) if value is not None and "." not in cls else None
 
     def flag(self, path: str, options: Val | None, name: str) -> bool | None:
         """The value of option `name` in an `options=` mapping, when it is a known boolean."""
@@ -164,7 +196,7 @@ class TokenProject:
         if not isinstance(resolved, Map):
             return None
         for key, v in resolved.items:
-            if key == name and isinstance(v, Const) and isinstance(v.value, (bool, int)) and not isinstance(v.value, str):
+            if key == name and isinstance(v, Const) and isinstance(v.value, (bool, int)):
                 return bool(v.value)
         return None
 
@@ -186,154 +218,9 @@ class TokenProject:
         return names, complete, header
 
     # ---- key identity ----
-    def atoms(self, path: str, expr: Expr | None, depth: int = 0, seen: frozenset[object] = frozenset()) -> frozenset[str]:
+    def atoms(self, path: str, expr: Expr | None) -> frozenset[str]:
         """What identifies the key `expr` evaluates to; empty when nothing does (a parameter, a call)."""
-        if expr is None or depth > _MAX_DEPTH:
-            return frozenset()
-        d = depth + 1
-        if isinstance(expr, Lit):
-            return frozenset() if expr.secret.empty else frozenset({f"literal:{expr.secret.digest}"})
-        if isinstance(expr, Env):
-            return frozenset({f"env:{expr.var}"}) if expr.var else frozenset()
-        if isinstance(expr, Weak):
-            return frozenset({f"weak:{path}:{expr.span.line}:{expr.span.column}"})
-        if isinstance(expr, Setting):
-            return self._setting(expr.name, d, seen)
-        if isinstance(expr, Ref):
-            return self._ref(path, expr.name, expr.scope, d, seen)
-        if isinstance(expr, ClassAttr):
-            return self._values(path, expr.cls, expr.attr, d, seen)
-        if isinstance(expr, Attr):
-            found = self._attr(path, expr, d, seen)
-            if found:
-                return found
-            # `USER_KEY.secret` where USER_KEY is an opaque constant: the same attribute of the same constant
-            return frozenset(f"{a}.{expr.attr}" for a in self.atoms(path, expr.base, d, seen) if a.startswith("binding:"))
-        if isinstance(expr, Item):
-            if isinstance(expr.base, Ref):
-                return self._ref(path, f"{expr.base.name}[{expr.key}]", expr.base.scope, d, seen)
-            if isinstance(expr.base, Module):
-                return self._module(f"{expr.base.qualname}[{expr.key}]", d, seen)
-            return frozenset()
-        if isinstance(expr, Module):
-            return self._module(expr.qualname, d, seen)
-        if isinstance(expr, (Concat, Alt)):
-            parts = expr.parts if isinstance(expr, Concat) else expr.options
-            return frozenset(a for part in parts for a in self.atoms(path, part, d, seen))
-        if isinstance(expr, Returned):
-            return self._returned(path, expr.func, d, seen)
-        return frozenset()
-
-    def _attr(self, path: str, expr: Attr, d: int, seen: frozenset[object]) -> frozenset[str]:
-        target = self.project.attr_target(path, expr)
-        if isinstance(target, tuple):
-            return self._values(*target, d, seen)
-        return self._module(target, d, seen) if target is not None else frozenset()
-
-    def _values(self, path: str, scope: str, name: str, depth: int, seen: frozenset[object]) -> frozenset[str]:
-        key = (path, scope, name)
-        if key in seen:
-            return frozenset()
-        seen = seen | {key}
-        bindings = self.project.bindings.get(key, ())
-        py = self.project.python[path]
-        found: set[str] = set()
-        definition = scope == "" or scope == "<config>" or scope in py.classes
-        if definition and name.replace("[", ".").rstrip("]") in self.key_purposes:
-            found.add(f"setting:{name.replace('[', '.').rstrip(']')}")
-        for b in bindings:
-            found |= self.atoms(path, b.value, depth, seen)
-        if not found and bindings and definition:
-            found.add(f"binding:{path}:{scope}:{name}")  # an opaque module constant or class attribute
-        return frozenset(found)
-
-    def _ref(self, path: str, name: str, scope: str, depth: int, seen: frozenset[object]) -> frozenset[str]:
-        p = self.project
-        for s in _scope_chain(scope):
-            if (path, s, name) in p.bindings:
-                return self._values(path, s, name, depth, seen)
-        py = p.python.get(path)
-        if py is None:
-            return frozenset()
-        head, _, rest = name.partition("[")
-        if head in py.imports:
-            return self._module(py.imports[head] + (f"[{rest}" if rest else ""), depth, seen)
-        for source in py.star_imports:
-            found = self._module(f"{source}.{name}", depth, seen)
-            if found:
-                return found
-        return frozenset()
-
-    def _module(self, qualname: str, depth: int, seen: frozenset[object]) -> frozenset[str]:
-        if depth > _MAX_DEPTH:
-            return frozenset()
-        if qualname.startswith("django.conf.settings."):
-            return self._setting(qualname[len("django.conf.settings.") :], depth, seen)
-        p = self.project
-        for path, rest in p._split_module(qualname):
-            py = p.python[path]
-            if not rest:
-                return frozenset()
-            if len(rest) == 1:
-                return self._ref(path, rest[0], "", depth + 1, seen)
-            head, attr = ".".join(rest[:-1]), rest[-1]
-            if head in py.classes:
-                return self._values(path, head, attr, depth + 1, seen)
-            inst = p._instance_class(path, head, "")
-            if inst is not None:
-                return self._values(inst[0], inst[1], attr, depth + 1, seen)
-            if head in py.imports:
-                return self._module(f"{py.imports[head]}.{attr}", depth + 1, seen)
-            if len(rest) == 2:
-                return frozenset(f"{a}.{attr}" for a in self._ref(path, head, "", depth + 1, seen) if a.startswith("binding:"))
-        return frozenset()
-
-    def _setting(self, name: str, depth: int, seen: frozenset[object]) -> frozenset[str]:
-        key = ("<setting>", name)
-        if key in seen:
-            return frozenset()
-        seen = seen | {key}
-        found = {f"setting:{name}"}
-        for path, b in self.project.by_name.get(name, ()):
-            found |= self.atoms(path, b.value, depth + 1, seen)
-        return frozenset(found)
-
-    def _returned(self, path: str, func: Expr, depth: int, seen: frozenset[object]) -> frozenset[str]:
-        """A key returned by a project function: the same key only where the return value says so
-        (`get_key("user")` and `get_key("admin")` are different keys unless it returns one constant)."""
-        p = self.project
-        py = p.python.get(path)
-        if py is None:
-            return frozenset()
-        target: tuple[str, str] | None = None
-        if isinstance(func, Ref):
-            for s in _scope_chain(func.scope):
-                qual = f"{s}.{func.name}".strip(".")
-                if qual in py.functions:
-                    target = (path, qual)
-                    break
-            else:
-                if func.name in py.imports:
-                    target = self._function(py.imports[func.name])
-        elif isinstance(func, Module):
-            target = self._function(func.qualname)
-        if target is None:
-            return frozenset()
-        key = (target[0], target[1], "<return>")
-        if key in seen:
-            return frozenset()
-        seen = seen | {key}
-        found: set[str] = set()
-        for b in p.bindings.get(key, ()):
-            found |= self.atoms(target[0], b.value, depth + 1, seen)
-        return frozenset(found)
-
-    def _function(self, qualname: str) -> tuple[str, str] | None:
-        for path, rest in self.project._split_module(qualname):
-            qual = ".".join(rest)
-            if qual in self.project.python[path].functions:
-                return path, qual
-        return None
+        return self._identity.walk(path, expr)
 
     # ---- purposes ----
     def purpose_of(self, claims: Claims | None, words: tuple[str, ...]) -> str | None:
@@ -370,15 +257,15 @@ class TokenProject:
     def _collect(self) -> Iterator[Site]:
         p = self.project
         # framework key settings
-        for path, sink in p.sinks():
-            if sink.kind != "setting":
+        for path, setting_sink in p.sinks():
+            if setting_sink.kind != "setting":
                 continue
-            name = _setting_name(sink.label)
+            name = _setting_name(setting_sink.label)
             entry = self.key_purposes.get(name or "")
             if entry is None or not self._framework_ok(entry):
                 continue
-            atoms = self.atoms(path, sink.key) | {f"setting:{name}"}
-            yield Site(path, sink.span, entry["purpose"], f"setting {name}", "choice", atoms)
+            atoms = self.atoms(path, setting_sink.key) | {f"setting:{name}"}
+            yield Site(path, setting_sink.span, entry["purpose"], f"setting {name}", "choice", atoms)
         # explicit token encoding
         for path, call in self.calls("encode"):
             key = self.key_of(path, call)
@@ -418,7 +305,7 @@ class TokenProject:
         if not setting:
             return frozenset()
         owner, _, item = setting.partition(".")
-        return self._setting(f"{owner}[{item}]" if item else owner, 0, frozenset()) | {f"setting:{setting}"}
+        return self.atoms("", Setting(f"{owner}[{item}]" if item else owner)) | {f"setting:{setting}"}
 
     def relied_defaults(self) -> list[tuple[dict[str, Any], str, Span]]:
         """Libraries in use whose key setting is not set: (entry, path, span of the best evidence)."""
@@ -480,11 +367,3 @@ def _setting_name(label: str) -> str | None:
         owner = owner.rpartition(".")[2]
         return item if owner == "config" else f"{owner}.{item}"
     return None
-
-
-def token_project(project: Project, catalog: Catalog) -> TokenProject:
-    """One `TokenProject` per linked project, shared by the KL4xx/KL5xx checks."""
-    found = project.linked.get("tokens")
-    if not isinstance(found, TokenProject):
-        found = project.linked["tokens"] = TokenProject(project, catalog)
-    return found

@@ -1,0 +1,205 @@
+"""Route topology: which routers, blueprints, route lists and apps exist, how they are mounted into
+each other, the full path of every route (prefixes of routers, blueprints, namespaces, Django
+`include()`s and Starlette `Mount`s joined), its path parameters, HTTP methods, handlers and
+registration chain. Names are found through `keylint.link.names`."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator, TypeVar
+
+from keylint.extract.routes import ClassInfo, FunctionInfo, Route, RouteCatalog, RouteFacts, parse_path_params
+from keylint.link.project import Project
+from keylint.link.routes.linked import AccessJudge, Handler, LinkedRoute, Node, Where, join_path
+from keylint.model import Span
+
+T = TypeVar("T")
+
+_MAX_CHAIN = 8  # base classes and mounts followed from one route
+_HTTP_VERBS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE", "head": "HEAD", "options": "OPTIONS"}
+_VIEWSET_ACTIONS = {"create": "POST", "list": "GET", "retrieve": "GET", "update": "PUT", "partial_update": "PATCH", "destroy": "DELETE"}
+_DETAIL_ACTIONS = frozenset({"retrieve", "update", "partial_update", "destroy"})
+
+
+class RouteTopology:
+    def __init__(self, project: Project, rc: RouteCatalog) -> None:
+        self.project = project
+        self.rc = rc
+        self._container_names: dict[str, set[str]] = {}
+        self.facts: dict[str, RouteFacts] = {
+            path: py.families["routes"] for path, py in project.python.items() if "routes" in py.families
+        }
+        self.parents: dict[Node, list[tuple[Node | None, str | None, tuple[str, ...], Where]]] = {}
+        for path, rf in self.facts.items():
+            for m in rf.mounts:
+                child = self.container(path, m.child)
+                if child is None:
+                    continue
+                parent = self.container(path, m.parent) if m.parent is not None else None
+                self.parents.setdefault(child, []).append((parent, m.prefix, m.dependencies, (path, m.span, f"mounted at {m.prefix or '/'}")))
+        self.hooks: dict[Node, list[tuple[str, str, Span]]] = {}
+        for path, rf in self.facts.items():
+            for h in rf.hooks:
+                node = self.container(path, h.owner)
+                target = self.function(path, h.function)
+                if node is not None and target is not None:
+                    self.hooks.setdefault(node, []).append((target[0], target[1].qualname, h.span))
+
+    def link(self, judge: AccessJudge) -> list[LinkedRoute]:
+        """Every route of the project, linked; `judge` decides what protects each one."""
+        out: list[LinkedRoute] = []
+        for path, rf in sorted(self.facts.items()):
+            for route in rf.routes:
+                out.extend(self._link(path, route, judge))
+        return out
+
+    def _containers(self, path: str) -> set[str]:
+        """Route containers defined in this module: router objects, and lists of routes
+        (`urlpatterns`, an inline `<list@L:C>`); dotted names point elsewhere."""
+        cached = self._container_names.get(path)
+        if cached is not None:
+            return cached
+        rf = self.facts[path]
+        names = set(rf.objects)
+        names |= {r.owner for r in rf.routes if r.owner}
+        names |= {m.parent for m in rf.mounts if m.parent}
+        names |= {m.child for m in rf.mounts}
+        found = {n for n in names if n in rf.objects or n.startswith("<list@") or ("." not in n and n not in self.project.python[path].imports)}
+        self._container_names[path] = found
+        return found
+
+    def container(self, path: str, name: str | None) -> Node | None:
+        """The (file, name) of the router, app, blueprint or route list `name` refers to in `path`."""
+        if name is None:
+            return None
+        return self.follow(path, name, lambda p, n: (p, n) if n in self._containers(p) else None)
+
+    def follow(self, path: str, name: str, here: Callable[[str, str], T | None]) -> T | None:
+        """Find `name` as written in `path` (import-resolved by extraction): defined there (`here`),
+        or through imports, re-exports and star imports, across modules."""
+        return self.project.names.follow(path, name, here)
+
+    def function(self, path: str, name: str) -> tuple[str, FunctionInfo] | None:
+        """A project function by the qualname written in `path` (local, imported, re-exported)."""
+        return self.follow(path, name, lambda p, n: (p, self.facts[p].functions[n]) if n in self.facts[p].functions else None)
+
+    def klass(self, path: str, name: str) -> tuple[str, ClassInfo] | None:
+        return self.follow(path, name, lambda p, n: (p, self.facts[p].classes[n]) if n in self.facts[p].classes else None)
+
+    def class_chain(self, path: str, cls: ClassInfo, depth: int = 0) -> Iterator[tuple[str, ClassInfo]]:
+        """The class and its project base classes, nearest first."""
+        yield path, cls
+        if depth >= _MAX_CHAIN:
+            return
+        for base in cls.bases:
+            found = self.klass(path, base)
+            if found is not None and found[1] is not cls:
+                yield from self.class_chain(found[0], found[1], depth + 1)
+
+    def all_bases(self, path: str, cls: ClassInfo) -> list[str]:
+        return [b for _, c in self.class_chain(path, cls) for b in c.bases]
+
+    def class_attr(self, path: str, cls: ClassInfo, attr: str) -> tuple[str, tuple[str, ...]] | None:
+        for p, c in self.class_chain(path, cls):
+            value = c.attr(attr)
+            if value is not None:
+                return p, value
+        return None
+
+    def method(self, path: str, cls: ClassInfo, name: str) -> tuple[str, FunctionInfo] | None:
+        for p, c in self.class_chain(path, cls):
+            info = self.facts[p].functions.get(f"{c.qualname}.{name}")
+            if info is not None:
+                return p, info
+        return None
+
+    def _chains(self, node: Node | None, depth: int = 0, seen: frozenset[Node] = frozenset()) -> list[tuple[list[str | None], list[str], list[Where], list[Node]]]:
+        """Every way `node` is reached from a root: (prefixes outermost first, dependencies, mounts, nodes)."""
+        if node is None:
+            return [([], [], [], [])]
+        rf = self.facts.get(node[0])
+        obj = rf.objects.get(node[1]) if rf is not None else None
+        own_prefix: list[str | None] = [obj.prefix] if obj is not None and obj.prefix else []
+        own_deps = [*(obj.dependencies if obj is not None else ())]
+        parents = self.parents.get(node, [])
+        if not parents or depth >= _MAX_CHAIN or node in seen:
+            return [(own_prefix, own_deps, [], [node])]
+        out = []
+        for parent, prefix, deps, where in parents[:4]:
+            for prefixes, pdeps, wheres, nodes in self._chains(parent, depth + 1, seen | {node}):
+                out.append(([*prefixes, prefix, *own_prefix], [*pdeps, *deps, *own_deps], [where, *wheres], [node, *nodes]))
+        return out
+
+    def _link(self, path: str, route: Route, judge: AccessJudge) -> Iterator[LinkedRoute]:
+        owner = self.container(path, route.owner) if route.owner else None
+        framework = route.framework
+        if not framework and owner is not None:
+            obj = self.facts[owner[0]].objects.get(owner[1])
+            framework = obj.framework if obj is not None else ""
+        entries, class_ref = self._entries(path, route)
+        if not entries:
+            return
+        chains = self._chains(owner) if owner is not None else [([], [], [], [])]
+        chains.sort(key=lambda c: (len(c[0]), [p or "" for p in c[0]]))
+        prefixes, deps, mounts, nodes = chains[0]
+        base = join_path(*prefixes, route.path)
+        registration: tuple[Where, ...] = (
+            () if route.decorated else ((path, route.span, f"registered as {route.path!r}"),)
+        )
+        params = tuple(p for piece in [*prefixes] if piece for p in parse_path_params(piece)) + route.path_params
+        grouped: dict[tuple[str, tuple[str, ...]], list[Handler]] = {}
+        for entry in entries:
+            grouped.setdefault((entry.suffix, entry.methods), []).append(entry)
+        for (suffix, methods), group in grouped.items():
+            full = join_path(base, suffix) if suffix else base
+            all_params = params + tuple(p for p in parse_path_params(suffix) if p not in params)
+            access = judge(path, route, framework, group, class_ref, [*deps, *route.dependencies], nodes)
+            yield LinkedRoute(
+                path, route, framework or "unknown", full, all_params, methods or route.methods, tuple(group),
+                (*registration, *mounts), access, class_ref[0] if class_ref else None, class_ref[1].qualname if class_ref else None,
+            )
+
+    def _entries(self, path: str, route: Route) -> tuple[list[Handler], tuple[str, ClassInfo] | None]:
+        if route.handler_kind == "function":
+            found = self.function(path, route.handler)
+            if found is not None:
+                return [Handler(found[0], found[1].qualname, found[1].span, route.methods)], None
+            cls = self.klass(path, route.handler)  # Flask-RESTX add_resource, DRF register
+            if cls is None:
+                return [], None
+        else:
+            cls = self.klass(path, route.handler)
+            if cls is None:
+                return [], None
+        cpath, info = cls
+        entries: list[Handler] = []
+        seen: set[str] = set()
+        viewset = any("ViewSet" in b or "viewsets" in b for b in self.all_bases(cpath, info))
+        for p, c in self.class_chain(cpath, info):
+            for qual, fn in sorted(self.facts[p].functions.items()):
+                if fn.cls != c.qualname:
+                    continue
+                name = qual.rpartition(".")[2]
+                if name in seen:
+                    continue
+                action = next((d for d in fn.decorators if d.name.rpartition(".")[2] == "action"), None)
+                if action is not None:
+                    kws = dict(action.keywords)
+                    methods = tuple(m.upper() for m in kws.get("methods", "get").split(",") if m)
+                    url_path = kws.get("url_path", name)
+                    suffix = ("{pk}/" if kws.get("detail") == "True" else "") + url_path + "/"
+                    entries.append(Handler(p, qual, fn.span, methods, suffix))
+                elif name in _HTTP_VERBS:
+                    entries.append(Handler(p, qual, fn.span, (_HTTP_VERBS[name],)))
+                elif name == "dispatch_request":  # flask.views.View: one method serves every HTTP method
+                    entries.append(Handler(p, qual, fn.span, route.methods))
+                elif viewset and name in _VIEWSET_ACTIONS:
+                    entries.append(Handler(p, qual, fn.span, (_VIEWSET_ACTIONS[name],), "{pk}/" if name in _DETAIL_ACTIONS else ""))
+                else:
+                    continue
+                seen.add(name)
+        if not entries:
+            # a generic view with no handler of its own: its serializer does the work
+            serializer = self.class_attr(cpath, info, "serializer_class")
+            if serializer is not None:
+                entries.append(Handler(cpath, info.qualname, info.span, route.methods or ("POST",)))
+        return entries, cls
