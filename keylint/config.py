@@ -18,8 +18,14 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
-# Test code, examples, docs and CI configuration: scanned like everything else, reported at low severity.
-DEFAULT_TEST_PATHS = ("tests/", "test/", "testing/", "fixtures/", "examples/", "example/", "docs/", ".github/", ".ci/", "test_*.py", "*_test.py", "*_testing.py", "tests.py", "test.py", "conftest.py")
+# Test code and its data, examples, docs and CI configuration: scanned like everything else,
+# reported at low severity. `unittests/`, `testdata/`, `spec/` ... are the same folders under the
+# names other projects and ecosystems give them (Go's testdata, RSpec's spec, end-to-end suites).
+DEFAULT_TEST_PATHS = (
+    "tests/", "test/", "testing/", "unittests/", "unit_tests/", "integration_tests/", "e2e/", "spec/",
+    "testdata/", "test_data/", "fixtures/", "examples/", "example/", "docs/", ".github/", ".ci/",
+    "test_*.py", "*_test.py", "*_testing.py", "tests.py", "test.py", "conftest.py",
+)
 
 
 class ConfigError(Exception):

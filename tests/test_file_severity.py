@@ -1,0 +1,23 @@
+"""Severity of the findings decided from one file: what the evidence in the file says a finding risks."""
+
+from __future__ import annotations
+
+from conftest import scan_project
+
+AWS = "AKIA" + "Q3VZ7KD2M4XH6PLT"  # shaped like an access key id, not a documented example
+
+
+def _severities(report) -> dict[tuple[str, str], str]:
+    return {(f.location.path, f.code): f.severity.value for f in report.findings}
+
+
+def test_test_data_folders_of_other_ecosystems_are_test_paths(project) -> None:
+    files = {f"{folder}/client.py": f'ACCESS = "{AWS}"\n' for folder in ("unittests/scans", "testdata", "spec", "e2e/smoke", "app")}
+    found = _severities(scan_project(project(files)))
+    assert found == {
+        ("unittests/scans/client.py", "KL113"): "low",
+        ("testdata/client.py", "KL113"): "low",
+        ("spec/client.py", "KL113"): "low",
+        ("e2e/smoke/client.py", "KL113"): "low",
+        ("app/client.py", "KL113"): "high",
+    }
