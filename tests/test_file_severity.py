@@ -21,3 +21,12 @@ def test_test_data_folders_of_other_ecosystems_are_test_paths(project) -> None:
         ("e2e/smoke/client.py", "KL113"): "low",
         ("app/client.py", "KL113"): "high",
     }
+
+
+def test_an_encrypted_private_key_is_below_a_clear_one() -> None:
+    from conftest import FIXTURES
+
+    found = _severities(scan_project(FIXTURES / "kl1-key-material"))
+    assert found[("keys/service.pem", "KL110")] == "critical"
+    assert found[("keys/partner.p8", "KL110")] == "high"  # PKCS#8 ENCRYPTED PRIVATE KEY
+    assert found[("keys/legacy-encrypted.pem", "KL110")] == "high"  # Proc-Type: 4,ENCRYPTED

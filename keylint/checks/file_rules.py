@@ -16,4 +16,4 @@ CODES = ("KL110", "KL111", "KL112", "KL113", "KL303")
 def check(ctx: Context) -> Iterator[Draft]:
     for path, facts in ctx.project.files.items():
         for f in facts.findings:
-            yield Draft(f.code, path, f.span, f.message, f.token, f.secret_columns, key=f.key)
+            yield Draft(f.code, path, f.span, f.message, f.token, f.secret_columns, severity=f.severity, key=f.key)

@@ -32,13 +32,14 @@ from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_cla
 
 from keylint.extract.config_files import TRIVIAL_VALUES
 from keylint.extract.facts import FileFinding, redact
-from keylint.keymaterial import first_pem_id, secret_id
-from keylint.model import Span
+from keylint.keymaterial import PrivateBlock, first_pem_id, private_block, secret_id
+from keylint.model import Severity, Span
 
 # detect-secrets type -> keylint code. Types mapped to None are not used: entropy and keyword
 # detectors are replaced by keylint's own key-name heuristics (KL111), public IPs are not secrets.
 TYPE_CODES: dict[str, str | None] = {
     "Private Key": "KL110",
+    "Encrypted Private Key": "KL110",
     "JSON Web Token": "KL112",
     "Base64 High Entropy String": None,
     "Hex High Entropy String": None,
@@ -48,10 +49,19 @@ TYPE_CODES: dict[str, str | None] = {
 _DEFAULT_CODE = "KL113"  # every other detect-secrets type is a third-party service credential
 
 
+class EncryptedPrivateKeyDetector(RegexBasedDetector):
+    """PKCS#8 `BEGIN ENCRYPTED PRIVATE KEY`: detect-secrets' PrivateKeyDetector lists every other
+    private-key armour, but not this one."""
+
+    secret_type = "Encrypted Private Key"
+    denylist = (re.compile(r"BEGIN ENCRYPTED PRIVATE KEY"),)
+
+
 @lru_cache(maxsize=1)
 def _plugins() -> tuple[tuple[Any, str, tuple[re.Pattern[str], ...], tuple[Gate | None, ...]], ...]:
     out = []
-    for secret_type, cls in sorted(get_mapping_from_secret_type_to_class().items()):
+    detectors = get_mapping_from_secret_type_to_class() | {EncryptedPrivateKeyDetector.secret_type: EncryptedPrivateKeyDetector}
+    for secret_type, cls in sorted(detectors.items()):
         code = TYPE_CODES.get(secret_type, _DEFAULT_CODE)
         if code is None or not issubclass(cls, RegexBasedDetector):
             continue
@@ -110,8 +120,13 @@ def _whole_token(patterns: tuple[re.Pattern[str], ...], line: str, value: str) -
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.+/=")
 
 
-def _describe(secret_type: str, code: str, value: str) -> str:
+def _describe(secret_type: str, code: str, value: str, block: PrivateBlock | None = None) -> str:
     if code == "KL110":
+        if block is not None and block.encrypted:
+            return ("An encrypted private key is stored in the repository: it is as safe as its passphrase, "
+                    "which is often kept next to it (a config file, a CI variable, the code that loads it).")
+        if block is not None and block.label.startswith("PuTTY"):
+            return f"A PuTTY private key ({block.label.removeprefix('PuTTY').strip() or 'unknown type'}) is stored in the repository."
         kind = re.search(r"BEGIN ([A-Z0-9 ]*)PRIVATE KEY", value)
         label = (kind.group(1).strip() + " ") if kind and kind.group(1).strip() else ""
         return f"A {label}private key (PEM) is stored in the repository."
@@ -698,6 +713,12 @@ def scan_text(path: str, text: str, deadline: float | None = None) -> Iterator[F
                     value = _whole_token(patterns, line, potential.secret_value or "")
                     if _placeholder_credential(potential.type, value):
                         continue
+                    block = None
+                    if code == "KL110":
+                        # armour around a comment, a template or nothing is a placeholder, not a key
+                        block = private_block(original.text, original.starts[number - 1], original.end(number), value)
+                        if block is None or not block.is_key:
+                            continue
                     key = (code, number, value)
                     if key in seen:
                         continue
@@ -718,10 +739,12 @@ def scan_text(path: str, text: str, deadline: float | None = None) -> Iterator[F
                     yield FileFinding(
                         code=code,
                         span=Span(number, start_col, number, end_col),
-                        message=_describe(potential.type, code, value),
+                        message=_describe(potential.type, code, value, block),
                         # a private key's token is its fingerprint: two keys in one file stay two findings
                         token=f"{potential.type}:{identity or hashlib.sha256(value.encode()).hexdigest()}",
                         key=identity,
+                        # an encrypted key is a finding of its own kind, below a key anyone can use
+                        severity=Severity.HIGH if block is not None and block.encrypted else None,
                         # a PEM header says nothing secret, but a one-line PEM string carries the key after it
                         secret_columns=(start_col, full_length + 1) if code == "KL110" and col >= 0 else (start_col, end_col) if col >= 0 else None,
                     )
