@@ -30,3 +30,12 @@ def test_an_encrypted_private_key_is_below_a_clear_one() -> None:
     assert found[("keys/service.pem", "KL110")] == "critical"
     assert found[("keys/partner.p8", "KL110")] == "high"  # PKCS#8 ENCRYPTED PRIVATE KEY
     assert found[("keys/legacy-encrypted.pem", "KL110")] == "high"  # Proc-Type: 4,ENCRYPTED
+
+
+def test_data_files_are_low_and_configuration_stays_high() -> None:
+    from conftest import FIXTURES
+
+    found = _severities(scan_project(FIXTURES / "kl1-config-values"))
+    assert found[("db/users.json", "KL111")] == "low"  # an ORM fixture
+    assert found[("replay/checkout.yaml", "KL111")] == "low"  # a recorded HTTP session
+    assert found[("config/service.yml", "KL111")] == "high"
