@@ -24,3 +24,12 @@ def test_a_private_key_used_to_sign_is_one_finding_carrying_both_facts() -> None
 def test_each_rule_alone_still_reports_its_own_finding() -> None:
     report = scan_project(FIXTURES / "kl1-one-per-cause", select=["KL101"])
     assert [(f.location.path, f.code) for f in report.findings] == [("app/signing.py", "KL101")]
+
+
+def test_a_password_is_reported_once_per_value_and_file_at_low() -> None:
+    report = scan_project(FIXTURES / "kl1-config-values", select=["KL114"])
+    found = {(f.location.path, f.location.span.line): f for f in report.findings}
+    assert sorted(found) == [("deploy/compose.yml", 12), ("deploy/values.yaml", 15)]
+    smtp = found[("deploy/compose.yml", 12)]
+    assert [r.location.span.line for r in smtp.related] == [22]
+    assert {f.severity.value for f in report.findings} == {"low"}

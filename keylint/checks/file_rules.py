@@ -14,9 +14,9 @@ from typing import Iterable, Iterator
 from keylint.checks.base import Context, Draft
 from keylint.extract.facts import FileFinding
 
-CODES = ("KL110", "KL111", "KL112", "KL113", "KL303")
+CODES = ("KL110", "KL111", "KL112", "KL113", "KL114", "KL303")
 _SPECIFIC = ("KL110", "KL112", "KL113")  # detectors that know what the value is
-_BY_NAME = ("KL111",)  # configuration entries judged by their names
+_BY_NAME = ("KL111", "KL114")  # configuration entries judged by their names
 
 
 def check(ctx: Context) -> Iterator[Draft]:

@@ -1,4 +1,4 @@
-"""KL111: key-like values in configuration files, found by key name, one line at a time.
+"""KL111 and KL114: key-like values and passwords in configuration files, found by key name, one line at a time.
 
 Line-based on purpose: it reads broken and templated files (Helm charts, compose files with
 `${VAR}`) that a strict YAML/TOML parser would reject, and keeps exact line and column positions.
@@ -239,12 +239,25 @@ def scan_config(path: str, text: str, names: KeyNames) -> Iterator[FileFinding]:
         elif not _machine_made(value):  # a token or API key: generated, never a word or a phrase
             continue
         start = entry.column + offset + 1
+        digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+        if names.is_password(leaf):
+            # a password is not a signing key: its own rule at low severity, once per value and file
+            yield FileFinding(
+                code="KL114",
+                span=Span(entry.line, start, entry.line, start + len(value)),
+                message=f"Configuration entry {entry.key} holds a hard-coded password {redact(value)}; "
+                "read it from the environment or a secret store.",
+                token=f"password:{digest}",
+                secret_columns=(start, start + len(value)),
+                key=secret_id(value).digest,
+            )
+            continue
         yield FileFinding(
             code="KL111",
             span=Span(entry.line, start, entry.line, start + len(value)),
             message=f"Configuration entry {entry.key} holds a hard-coded secret {redact(value)}"
             + (" in an example file; use a placeholder such as <set-me>." if example else "."),
-            token=f"{entry.key}:{hashlib.sha256(value.encode('utf-8', 'surrogatepass')).hexdigest()}",
+            token=f"{entry.key}:{digest}",
             secret_columns=(start, start + len(value)),
             key=secret_id(value).digest,
             # data a program reads or a test replays is not where a deployment takes its keys from
