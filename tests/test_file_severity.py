@@ -39,3 +39,12 @@ def test_data_files_are_low_and_configuration_stays_high() -> None:
     assert found[("db/users.json", "KL111")] == "low"  # an ORM fixture
     assert found[("replay/checkout.yaml", "KL111")] == "low"  # a recorded HTTP session
     assert found[("config/service.yml", "KL111")] == "high"
+
+
+def test_an_expired_token_or_one_in_documentation_is_low_and_a_live_one_is_not() -> None:
+    from conftest import FIXTURES
+
+    found = _severities(scan_project(FIXTURES / "kl1-one-per-cause"))
+    assert found[("scripts/replay.py", "KL112")] == "low"  # exp in 2001
+    assert found[("README.md", "KL112")] == "low"  # documentation
+    assert found[("scripts/smoke.sh", "KL112")] == "medium"  # exp in 2100, in a script

@@ -10,9 +10,13 @@ detect-secrets type maps to a keylint code (`TYPE_CODES`).
 from __future__ import annotations
 
 import array
+import base64
+import binascii
 import bisect
+import datetime
 import hashlib
 import itertools
+import json
 import operator
 import os
 import re
@@ -133,6 +137,35 @@ def _describe(secret_type: str, code: str, value: str, block: PrivateBlock | Non
     if code == "KL112":
         return f"A signed JSON Web Token {redact(value)} is hard-coded."
     return f"A {secret_type} {redact(value)} is hard-coded."
+
+
+_DOCUMENTATION = (".md", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc")
+
+
+def _jwt_expiry(value: str) -> int | None:
+    """The `exp` claim of a JWT, read without verifying anything (None: absent or unreadable)."""
+    parts = value.split(".")
+    if len(parts) < 2:
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    exp = claims.get("exp") if isinstance(claims, dict) else None
+    return int(exp) if isinstance(exp, (int, float)) and not isinstance(exp, bool) and abs(exp) < 1e11 else None
+
+
+def _token_severity(path: str, value: str) -> tuple[Severity | None, str]:
+    """A JWT that expired, or one shown in documentation, authenticates nobody: low, and why.
+    (Expiry is judged when the file is read: a cached fact keeps the verdict of its first scan,
+    which errs towards the higher severity for a token that expired since.)"""
+    exp = _jwt_expiry(value)
+    if exp is not None and exp < time.time():
+        day = datetime.datetime.fromtimestamp(exp, datetime.timezone.utc).date().isoformat()
+        return Severity.LOW, f" It expired on {day} (`exp`, read without verifying)."
+    if path.lower().endswith(_DOCUMENTATION):
+        return Severity.LOW, " It is shown in documentation."
+    return None, ""
 
 
 def _identity(code: str, value: str, lines: _Lines, number: int) -> str:
@@ -736,15 +769,20 @@ def scan_text(path: str, text: str, deadline: float | None = None) -> Iterator[F
                     while col >= 0 and end_col <= full_length and full_line[end_col - 1] in _TOKEN_CHARS:
                         end_col += 1
                     identity = _identity(code, value, original, number)
+                    severity = Severity.HIGH if block is not None and block.encrypted else None
+                    message = _describe(potential.type, code, value, block)
+                    if code == "KL112":
+                        severity, why = _token_severity(path, value)
+                        message += why
                     yield FileFinding(
                         code=code,
                         span=Span(number, start_col, number, end_col),
-                        message=_describe(potential.type, code, value, block),
+                        message=message,
                         # a private key's token is its fingerprint: two keys in one file stay two findings
                         token=f"{potential.type}:{identity or hashlib.sha256(value.encode()).hexdigest()}",
                         key=identity,
-                        # an encrypted key is a finding of its own kind, below a key anyone can use
-                        severity=Severity.HIGH if block is not None and block.encrypted else None,
+                        # an encrypted key is below a key anyone can use; an expired token is low
+                        severity=severity,
                         # a PEM header says nothing secret, but a one-line PEM string carries the key after it
                         secret_columns=(start_col, full_length + 1) if code == "KL110" and col >= 0 else (start_col, end_col) if col >= 0 else None,
                     )
