@@ -100,10 +100,24 @@ class _Lines:
         return self.text[start:end].rstrip("\r\n")
 
 
-def _placeholder_credential(secret_type: str, value: str) -> bool:
-    """`postgres://postgres:postgres@db`, `{self.password}`: local defaults and templates, not leaks."""
+_ASCENDING = "01234567890123456789"
+_FILLER_RUN = re.compile(r"(.)\1{7,}")
+
+
+def _placeholder_credential(secret_type: str, value: str, line: str) -> bool:
+    """Values that only have a credential's shape: a vendor's documented example (AWS's
+    `AKIAIOSFODNN7EXAMPLE`), filler after the prefix (`ghp_xxxx...`, `AKIA0000...`), counting
+    digits (`sk_live_1234567890...`); and for URLs with credentials, local defaults and templates
+    (`postgres://postgres:postgres@db`, `mysql://shop:shop@db`, `{self.password}`)."""
+    if "EXAMPLE" in value or any(_ASCENDING[i : i + 9] in value for i in range(10)):
+        return True
+    run = max((len(m.group()) for m in _FILLER_RUN.finditer(value)), default=0)
+    if run * 2 >= len(value):
+        return True
     if secret_type != "Basic Auth Credentials":
         return False
+    if f"://{value}:{value}@" in line:  # the password repeats the user name
+        return True
     return any(c in value for c in "{}$%<>") or value.lower() in TRIVIAL_VALUES or len(value) < 6
 
 
@@ -744,7 +758,7 @@ def scan_text(path: str, text: str, deadline: float | None = None) -> Iterator[F
                 column0 = start - lines.starts[number - 1]  # where `line` begins within its line
                 for potential in plugin.analyze_line(filename=path, line=line, line_number=number):
                     value = _whole_token(patterns, line, potential.secret_value or "")
-                    if _placeholder_credential(potential.type, value):
+                    if code != "KL110" and _placeholder_credential(potential.type, value, line):
                         continue
                     block = None
                     if code == "KL110":
