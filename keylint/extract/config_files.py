@@ -84,6 +84,8 @@ _PASSWORD_HASH = re.compile(
     r"|^[a-z][a-z0-9_-]*\$[^$\s]+\$[^$\s]+$",
     re.IGNORECASE,
 )
+# `${VAR:-default}`, `${VAR-default}`: a reference, but the default is what runs when VAR is unset
+_ENV_DEFAULT = re.compile(r"^\$\{(?P<var>[A-Za-z_][A-Za-z0-9_]*):?-(?P<default>[^${}]+)\}$")
 _PEM_OR_JWT = re.compile(r"^-{4,5} ?BEGIN |^eyJ[\w-]+\.eyJ")  # KL110's and KL112's to report
 _WORDS_ONLY = re.compile(r"^[A-Za-z]+(?:[-_. ][A-Za-z]+)*$")  # "sample-value", "BadRequest", "email_otp"
 _PROSE = re.compile(r"[^\W\d_]{2,}[,.!?:;]?\s+\S")  # a word, a space, more: text meant for people
@@ -184,16 +186,20 @@ def _entries(text: str) -> Iterator[_Entry]:
                 enclosing.append((indent, m.group("key")))
 
 
-def _not_a_value(value: str, name: str) -> bool:
+def _not_a_value(value: str) -> bool:
     """Whatever the entry is named, this value is not a secret written here."""
-    label = "".join(split_words(value))
     return (
         len(value) < 3
         or bool(_NOT_A_SECRET.match(value) or _TEMPLATED.search(value) or _PATH_OR_URL.search(value))
         or bool(_REFERENCE.match(value) or _MASKED.search(value) or _PASSWORD_HASH.match(value) or _PEM_OR_JWT.match(value))
         or (_SELECTOR.match(value) is not None and ("." in value or "[" in value))
-        or (bool(label) and label == "".join(split_words(name)))  # "token": "Token", "SECRET_KEY": "secret_key"
     )
+
+
+def _label(value: str, name: str) -> bool:
+    """The entry's own name as its value: `"token": "Token"`, `"api-token": "API Token"`."""
+    words = "".join(split_words(value))
+    return bool(words) and words == "".join(split_words(name))
 
 
 def _human_text(value: str) -> bool:
@@ -225,27 +231,31 @@ def scan_config(path: str, text: str, names: KeyNames) -> Iterator[FileFinding]:
         if cleaned is None:
             continue
         value, offset = cleaned
-        if _not_a_value(value, leaf):
+        fallback = _ENV_DEFAULT.match(value)
+        if fallback is not None:
+            value, offset = fallback.group("default"), offset + fallback.start("default")
+        if _not_a_value(value):
             continue
         if example and _PLACEHOLDER.search(value):
             continue
-        words_only = bool(_WORDS_ONLY.match(value))
-        if names.matches(leaf):  # a key: whatever is written is the key, unless it only says "put one here"
-            if words_only and _PLACEHOLDER.search(value):
-                continue
+        if names.matches(leaf):
+            pass  # a key: whatever is written is the key the program runs with (`SECRET_KEY: dummy-key` in CI too)
         elif names.is_password(leaf):
-            if _human_text(value) or value.lower() in TRIVIAL_VALUES or value in accounts or (words_only and _PLACEHOLDER.search(value)):
+            if _human_text(value) or _label(value, leaf) or value.lower() in TRIVIAL_VALUES or value in accounts:
                 continue
-        elif not _machine_made(value):  # a token or API key: generated, never a word or a phrase
+            if _WORDS_ONLY.match(value) and _PLACEHOLDER.search(value):
+                continue  # "your-password-here"
+        elif not _machine_made(value):  # a token or API key: generated, never a word, a label or a phrase
             continue
         start = entry.column + offset + 1
         digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+        unless = f" when ${fallback.group('var')} is not set" if fallback is not None else ""
         if names.is_password(leaf):
             # a password is not a signing key: its own rule at low severity, once per value and file
             yield FileFinding(
                 code="KL114",
                 span=Span(entry.line, start, entry.line, start + len(value)),
-                message=f"Configuration entry {entry.key} holds a hard-coded password {redact(value)}; "
+                message=f"Configuration entry {entry.key} holds a hard-coded password {redact(value)}{unless}; "
                 "read it from the environment or a secret store.",
                 token=f"password:{digest}",
                 secret_columns=(start, start + len(value)),
@@ -255,7 +265,7 @@ def scan_config(path: str, text: str, names: KeyNames) -> Iterator[FileFinding]:
         yield FileFinding(
             code="KL111",
             span=Span(entry.line, start, entry.line, start + len(value)),
-            message=f"Configuration entry {entry.key} holds a hard-coded secret {redact(value)}"
+            message=f"Configuration entry {entry.key} holds a hard-coded secret {redact(value)}{unless}"
             + (" in an example file; use a placeholder such as <set-me>." if example else "."),
             token=f"{entry.key}:{digest}",
             secret_columns=(start, start + len(value)),
