@@ -44,6 +44,7 @@ from keylint.model import Severity, Span
 TYPE_CODES: dict[str, str | None] = {
     "Private Key": "KL110",
     "Encrypted Private Key": "KL110",
+    "Base64-Encoded Private Key": "KL110",
     "JSON Web Token": "KL112",
     "Base64 High Entropy String": None,
     "Hex High Entropy String": None,
@@ -61,10 +62,29 @@ class EncryptedPrivateKeyDetector(RegexBasedDetector):
     denylist = (re.compile(r"BEGIN ENCRYPTED PRIVATE KEY"),)
 
 
+class Base64PrivateKeyDetector(RegexBasedDetector):
+    """A PEM private key wrapped in base64 (`LS0tLS1CRUdJTi...` is `-----BEGIN `): Kubernetes
+    Secrets (`tls.key`), CI variables, scanner reports. Which armour it is, and whether a key is in
+    it, is read from the decoded text."""
+
+    secret_type = "Base64-Encoded Private Key"
+    denylist = (re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{40,}={0,2}"),)
+
+
+def _decoded_pem(value: str) -> str:
+    usable = value.rstrip("=")
+    usable = usable[: len(usable) - len(usable) % 4]  # a window may have cut it short
+    try:
+        return base64.b64decode(usable, validate=False).decode("ascii", "replace")
+    except (binascii.Error, ValueError):
+        return ""
+
+
 @lru_cache(maxsize=1)
 def _plugins() -> tuple[tuple[Any, str, tuple[re.Pattern[str], ...], tuple[Gate | None, ...]], ...]:
     out = []
-    detectors = get_mapping_from_secret_type_to_class() | {EncryptedPrivateKeyDetector.secret_type: EncryptedPrivateKeyDetector}
+    own = (EncryptedPrivateKeyDetector, Base64PrivateKeyDetector)
+    detectors = get_mapping_from_secret_type_to_class() | {cls.secret_type: cls for cls in own}
     for secret_type, cls in sorted(detectors.items()):
         code = TYPE_CODES.get(secret_type, _DEFAULT_CODE)
         if code is None or not issubclass(cls, RegexBasedDetector):
@@ -101,6 +121,7 @@ class _Lines:
 
 
 _ASCENDING = "01234567890123456789"
+_MASK = re.compile(r"redacted|\*{3,}", re.IGNORECASE)  # `postgres://postgres:---REDACTED---@db`, `sk_live_****`
 _FILLER_RUN = re.compile(r"(.)\1{7,}")
 
 
@@ -109,7 +130,7 @@ def _placeholder_credential(secret_type: str, value: str, line: str) -> bool:
     `AKIAIOSFODNN7EXAMPLE`), filler after the prefix (`ghp_xxxx...`, `AKIA0000...`), counting
     digits (`sk_live_1234567890...`); and for URLs with credentials, local defaults and templates
     (`postgres://postgres:postgres@db`, `mysql://shop:shop@db`, `{self.password}`)."""
-    if "EXAMPLE" in value or any(_ASCENDING[i : i + 9] in value for i in range(10)):
+    if "EXAMPLE" in value or any(_ASCENDING[i : i + 9] in value for i in range(10)) or _MASK.search(value):
         return True
     run = max((len(m.group()) for m in _FILLER_RUN.finditer(value)), default=0)
     if run * 2 >= len(value):
@@ -145,9 +166,10 @@ def _describe(secret_type: str, code: str, value: str, block: PrivateBlock | Non
                     "which is often kept next to it (a config file, a CI variable, the code that loads it).")
         if block is not None and block.label.startswith("PuTTY"):
             return f"A PuTTY private key ({block.label.removeprefix('PuTTY').strip() or 'unknown type'}) is stored in the repository."
-        kind = re.search(r"BEGIN ([A-Z0-9 ]*)PRIVATE KEY", value)
+        kind = re.search(r"BEGIN ([A-Z0-9 ]*)PRIVATE KEY", block.label if block is not None else value)
         label = (kind.group(1).strip() + " ") if kind and kind.group(1).strip() else ""
-        return f"A {label}private key (PEM) is stored in the repository."
+        wrapped = " wrapped in base64" if secret_type == Base64PrivateKeyDetector.secret_type else ""
+        return f"A {label}private key (PEM{wrapped}) is stored in the repository."
     if code == "KL112":
         return f"A signed JSON Web Token {redact(value)} is hard-coded."
     return f"A {secret_type} {redact(value)} is hard-coded."
@@ -763,7 +785,11 @@ def scan_text(path: str, text: str, deadline: float | None = None) -> Iterator[F
                     block = None
                     if code == "KL110":
                         # armour around a comment, a template or nothing is a placeholder, not a key
-                        block = private_block(original.text, original.starts[number - 1], original.end(number), value)
+                        if potential.type == Base64PrivateKeyDetector.secret_type:
+                            decoded = _decoded_pem(value)
+                            block = private_block(decoded, 0, decoded.find("\n") if "\n" in decoded else len(decoded))
+                        else:
+                            block = private_block(original.text, original.starts[number - 1], original.end(number), value)
                         if block is None or not block.is_key:
                             continue
                     key = (code, number, value)
@@ -783,6 +809,9 @@ def scan_text(path: str, text: str, deadline: float | None = None) -> Iterator[F
                     while col >= 0 and end_col <= full_length and full_line[end_col - 1] in _TOKEN_CHARS:
                         end_col += 1
                     identity = _identity(code, value, original, number)
+                    if potential.type == Base64PrivateKeyDetector.secret_type:
+                        unwrapped = first_pem_id(_decoded_pem(value))
+                        identity = unwrapped.digest if unwrapped is not None else ""
                     severity = Severity.HIGH if block is not None and block.encrypted else None
                     message = _describe(potential.type, code, value, block)
                     if code == "KL112":
