@@ -48,3 +48,11 @@ def test_an_expired_token_or_one_in_documentation_is_low_and_a_live_one_is_not()
     assert found[("scripts/replay.py", "KL112")] == "low"  # exp in 2001
     assert found[("README.md", "KL112")] == "low"  # documentation
     assert found[("scripts/smoke.sh", "KL112")] == "medium"  # exp in 2100, in a script
+
+
+def test_a_key_pasted_into_an_example_file_is_reported_low() -> None:
+    from conftest import FIXTURES
+
+    found = _severities(scan_project(FIXTURES / "kl1-config-files"))
+    assert found[(".env.example", "KL111")] == "low"
+    assert found[(".env", "KL111")] == "high"

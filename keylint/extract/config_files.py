@@ -270,6 +270,7 @@ def scan_config(path: str, text: str, names: KeyNames) -> Iterator[FileFinding]:
             token=f"{entry.key}:{digest}",
             secret_columns=(start, start + len(value)),
             key=secret_id(value).digest,
-            # data a program reads or a test replays is not where a deployment takes its keys from
-            severity=Severity.LOW if kind == "data" else None,
+            # data a program reads or a test replays, and an example to copy, are not where a
+            # deployment takes its keys from
+            severity=Severity.LOW if kind == "data" or example else None,
         )

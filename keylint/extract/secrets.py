@@ -191,6 +191,18 @@ def _jwt_expiry(value: str) -> int | None:
     return int(exp) if isinstance(exp, (int, float)) and not isinstance(exp, bool) and abs(exp) < 1e11 else None
 
 
+_PLACEHOLDER_SIGNATURE = re.compile(r"^(?:example|sample|signature|placeholder|your|fake|dummy|x{3,}|\.{3})", re.IGNORECASE)
+
+
+def _placeholder_token(line: str, value: str) -> bool:
+    """A JWT whose signature is a word (`<header>.<claims>.example-anon-key`): the shape of a
+    token in documentation or a template, with nothing that could verify."""
+    at = line.find(value)
+    whole = line[at:] if at >= 0 else value
+    parts = re.match(r"[\w-]+\.[\w-]+\.([\w.-]*)", whole)
+    return parts is not None and bool(_PLACEHOLDER_SIGNATURE.match(parts.group(1)))
+
+
 def _token_severity(path: str, value: str) -> tuple[Severity | None, str]:
     """A JWT that expired, or one shown in documentation, authenticates nobody: low, and why.
     (Expiry is judged when the file is read: a cached fact keeps the verdict of its first scan,
@@ -781,6 +793,8 @@ def scan_text(path: str, text: str, deadline: float | None = None) -> Iterator[F
                 for potential in plugin.analyze_line(filename=path, line=line, line_number=number):
                     value = _whole_token(patterns, line, potential.secret_value or "")
                     if code != "KL110" and _placeholder_credential(potential.type, value, line):
+                        continue
+                    if code == "KL112" and _placeholder_token(line, value):
                         continue
                     block = None
                     if code == "KL110":
