@@ -68,15 +68,31 @@ class KeyNames:
     not_key_words: frozenset[str]
     credential_words: frozenset[str] = frozenset()
     key_names_a_field: frozenset[str] = frozenset()
+    password_words: frozenset[str] = frozenset()
+    reference_words: frozenset[str] = frozenset()
 
     def is_credential(self, name: str) -> bool:
         """Key-like, or a password/token/API-key entry: what a configuration file must not hold."""
+        words = split_words(name)
+        if self.reference_words.intersection(words) or self._names_a_password_field(words):
+            return False
         if self.matches(name):
             return True
-        words = split_words(name)
         return bool(words) and not self.not_key_words.intersection(words) and (
-            bool(self.credential_words.intersection(words)) or "".join(words) in self.credential_words
+            bool(self.credential_words.intersection(words) or self.password_words.intersection(words))
+            or "".join(words) in self.credential_words
         )
+
+    def is_password(self, name: str) -> bool:
+        """A password entry (not a key): `POSTGRES_PASSWORD`, `smtp.passwd`, `ssl_key_password`."""
+        words = split_words(name)
+        keyish = self.key_qualifiers.union(self.secret_words).intersection(words)  # SECURITY_PASSWORD_SALT is a key
+        return bool(self.password_words.intersection(words)) and not keyish and not self.matches(name)
+
+    def _names_a_password_field(self, words: list[str]) -> bool:
+        # Helm and Kubernetes name the field of a Secret that holds a password `adminPasswordKey`,
+        # `existingSecretPasswordKey`: the value is that field's name, not a key
+        return len(words) >= 2 and words[-1] == "key" and words[-2] in self.password_words
 
     def matches(self, name: str) -> bool:
         words = split_words(name)
@@ -203,7 +219,10 @@ def _check_keys(table: dict[str, Any], allowed: Mapping[str, type | tuple[type, 
 
 _SIGNER_KEYS = {"call": str, "position": int, "keyword": str, "library": str, "operation": str}
 _SETTING_KEYS = {"name": str, "container": str, "framework": str}
-_KEY_NAME_KEYS = {"secret_words": list, "key_qualifiers": list, "not_key_words": list, "credential_words": list, "key_names_a_field": list}
+_KEY_NAME_KEYS = {
+    "secret_words": list, "key_qualifiers": list, "not_key_words": list, "credential_words": list, "key_names_a_field": list,
+    "password_words": list, "reference_words": list,
+}
 _RULE_KEYS = {"name": str, "summary": str, "severity": str, "precision": str, "cwe": list}
 _EXTENSION_KEYS: dict[str, type | tuple[type, ...]] = {"signer": list, "setting": list, "key_names": dict}
 
@@ -352,6 +371,8 @@ def load_catalog(extensions: tuple[str, ...] = ()) -> Catalog:
             not_key_words=frozenset(words.get("not_key_words", ())),
             credential_words=frozenset(words.get("credential_words", ())),
             key_names_a_field=frozenset(words.get("key_names_a_field", ())),
+            password_words=frozenset(words.get("password_words", ())),
+            reference_words=frozenset(words.get("reference_words", ())),
         ),
         digest=digest.hexdigest(),
         tables=tuple(sorted((k, tuple(v)) for k, v in tables.items())),

@@ -19,8 +19,15 @@ else:  # pragma: no cover
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 SEVERITY_NAMES = ("low", "medium", "high", "critical")  # keylint.model.Severity, in rank order
-# Test code, examples, docs and CI configuration: scanned like everything else, reported at low severity.
-DEFAULT_TEST_PATHS = ("tests/", "test/", "testing/", "fixtures/", "examples/", "example/", "docs/", ".github/", ".ci/", "test_*.py", "*_test.py", "*_testing.py", "tests.py", "test.py", "conftest.py")
+# Test code and its data, examples, docs and CI configuration: scanned like everything else,
+# reported at low severity. `unittests/`, `testdata/`, `spec/` ... are the same folders under the
+# names other projects and ecosystems give them (Go's testdata, RSpec's spec, end-to-end suites);
+# `.devcontainer/` configures a developer's container as `.github/` configures CI.
+DEFAULT_TEST_PATHS = (
+    "tests/", "test/", "testing/", "unittests/", "unit_tests/", "integration_tests/", "e2e/", "spec/",
+    "testdata/", "test_data/", "fixtures/", "examples/", "example/", "docs/", ".github/", ".ci/", ".devcontainer/",
+    "test_*.py", "*_test.py", "*_testing.py", "tests.py", "test.py", "conftest.py",
+)
 
 
 class ConfigError(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import errno
 import fnmatch
 import os
@@ -9,13 +10,15 @@ import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable
+from typing import Callable, Sequence
 
 from keylint.config import Config
 
+# Folders of version control, tools and their caches, by name. A virtualenv is known by what it
+# holds (`is_virtualenv`), not by its name: application code in a folder called `venv` is still code.
 SKIPPED_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".env.d", ".tox", ".nox",
+        ".git", ".hg", ".svn", "node_modules", "__pycache__", ".env.d", ".tox", ".nox",
         ".mypy_cache", ".pytest_cache", ".ruff_cache", ".cache", "site-packages", ".eggs", "bower_components",
         ".idea", ".vscode", ".terraform", ".keylint_cache",
     }
@@ -62,6 +65,20 @@ def is_excluded(path: str, config: Config) -> bool:
     return _matches(path, config.exclude + config.extend_exclude)
 
 
+def is_virtualenv(folder: str | Path) -> bool:
+    """A Python virtualenv (it holds `pyvenv.cfg`) or a conda environment (`conda-meta/`)."""
+    return os.path.isfile(os.path.join(folder, "pyvenv.cfg")) or os.path.isdir(os.path.join(folder, "conda-meta"))
+
+
+def _git_ignored(root: Path, rel: str) -> bool:
+    """`rel` (root-relative) is ignored by the git work tree around `root` (False outside git)."""
+    try:
+        done = subprocess.run(["git", "check-ignore", "-q", "--", rel], cwd=root, capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
 def _git_files(root: Path) -> list[str] | None:
     try:
         # run in root, ls-files lists paths relative to root, even below the work tree's top
@@ -76,16 +93,19 @@ def _git_files(root: Path) -> list[str] | None:
     return [os.fsdecode(raw) for raw in listing.stdout.split(b"\0") if raw]
 
 
-def _walk(root: Path, unreadable: list[tuple[str, str]]) -> list[str]:
+def _walk(root: Path, unreadable: list[tuple[str, str]], below: str = "") -> list[str]:
+    """Root-relative paths of the files under `root` (or under its folder `below`), without
+    tool folders and virtualenvs."""
     out: list[str] = []
+    top = root / below if below else root
 
     def failed(exc: OSError) -> None:  # a folder that cannot be listed is reported, not skipped silently
         where = Path(exc.filename or root)
         rel = where.relative_to(root).as_posix() if where != root and where.is_relative_to(root) else "."
         unreadable.append((rel + "/", f"cannot list folder: {exc.strerror or exc}"))
 
-    for folder, dirs, names in os.walk(root, followlinks=False, onerror=failed):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info"))
+    for folder, dirs, names in os.walk(top, followlinks=False, onerror=failed):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info") and not is_virtualenv(os.path.join(folder, d)))
         rel_folder = Path(folder).relative_to(root)
         # links to folders are listed like files: never walked into, but reported when they leave the project
         links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
@@ -142,23 +162,70 @@ def read_regular(path: Path | str, limit: int, head: int | None = None) -> bytes
 _GONE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
 
 
-def discover(config: Config, seen_as_text: Callable[[str, os.stat_result], bool] | None = None) -> Discovered:
+def _holds(rel: str, paths: list[str], members: set[str]) -> bool:
+    """`rel` ("." the root) is one of `paths` (sorted) or a folder holding one of them."""
+    if rel == ".":
+        return bool(paths)
+    if rel in members:
+        return True
+    at = bisect.bisect_left(paths, rel + "/")
+    return at < len(paths) and paths[at].startswith(rel + "/")
+
+
+def _named_too(root: Path, listed: list[str], named: Sequence[str], unreadable: list[tuple[str, str]]) -> list[str]:
+    """The files of the paths the user named that git did not list because an enclosing
+    `.gitignore` ignores them (a downloaded project under an ignored folder, a vendored tree):
+    what the user names is always read."""
+    paths, members = sorted(listed), set(listed)
+    extra: list[str] = []
+    for rel in named:
+        rel = rel.strip("/") or "."
+        if rel in members:
+            continue  # a file git lists is read
+        full = root / rel
+        if full.is_dir() and not full.is_symlink():
+            # a folder git lists files of may still be ignored, its tracked files alone listed
+            if (rel == "." or _holds(rel, paths, members)) and not _git_ignored(root, rel):
+                continue
+            extra += _walk(root, unreadable, "" if rel == "." else rel)
+        elif full.exists() or full.is_symlink():
+            extra.append(rel)
+    return extra
+
+
+def discover(config: Config, seen_as_text: Callable[[str, os.stat_result], bool] | None = None, named: Sequence[str] | None = None) -> Discovered:
     """Every file of the project under `config.root` worth reading, for context and for reporting.
 
     `seen_as_text(path, lstat)` says a file was read as text before with this very stat signature
-    (the fact cache knows): its content has not changed, so it is not opened again to sniff it."""
+    (the fact cache knows): its content has not changed, so it is not opened again to sniff it.
+    `named`: the root-relative paths the user named (None: the root). They are read even where an
+    enclosing git work tree ignores them, and one that yields no file is reported."""
     root = config.root
     top = str(root)
     unreadable: list[tuple[str, str]] = []
     skipped: list[tuple[str, str]] = []
+    wanted = list(named) if named is not None else ["."]
     listed = _git_files(root)
     if listed is None:
         listed = _walk(root, unreadable)
+    else:
+        listed += _named_too(root, listed, wanted, unreadable)
     files: list[str] = []
     binary = large = 0
+    virtualenv: dict[str, bool] = {}  # folder -> is a virtualenv (git lists untracked files in one that is not ignored)
+
+    def in_virtualenv(parts: list[str]) -> bool:
+        for i in range(1, len(parts)):
+            folder = "/".join(parts[:i])
+            if folder not in virtualenv:
+                virtualenv[folder] = is_virtualenv(os.path.join(top, folder))
+            if virtualenv[folder]:
+                return True
+        return False
+
     for rel in sorted(set(listed)):
         parts = rel.split("/")
-        if any(p in SKIPPED_DIRS for p in parts[:-1]) or is_excluded(rel, config):
+        if any(p in SKIPPED_DIRS for p in parts[:-1]) or is_excluded(rel, config) or in_virtualenv(parts):
             continue
         if os.path.splitext(rel)[1].lower() in BINARY_SUFFIXES:
             binary += 1
@@ -196,6 +263,11 @@ def discover(config: Config, seen_as_text: Callable[[str, os.stat_result], bool]
                 skipped.append((rel, "binary content (NUL bytes) in a text file; not scanned"))
             continue
         files.append(rel)
+    kept = sorted(files)
+    for rel in wanted:
+        rel = rel.strip("/") or "."
+        if not _holds(rel, kept, set()):  # a silent "No findings" would read as "clean"
+            skipped.append((rel, "named to be scanned, but holds no file keylint reads (all excluded, ignored, binary, too large or empty)"))
     return Discovered(tuple(files), binary, large, tuple(unreadable), tuple(skipped))
 
 

@@ -263,7 +263,7 @@ def scan(config: Config, selected: Sequence[str] | None = None, options: ScanOpt
         if cache is not None:
             cache.load_signatures(config.root)
         if found is None:
-            found = discover(config, cache.seen_as_text) if cache is not None else discover(config)
+            found = discover(config, cache.seen_as_text if cache is not None else None, named=selected)
         got = _extract(config, found.files, options, cache, reuse=True)
         gc.freeze()
         analysis = got.analysis

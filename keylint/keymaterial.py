@@ -306,6 +306,118 @@ def first_pem_id(text: str, start: int = 0, limit: int = 64 * 1024, begins_befor
     return pem_id(m.group(1), m.group(2))
 
 
+# ---- is there a private key after the armour? ----
+
+# A private key's header: PEM's five dashes (RFC 7468), SSH2's four with spaces (RFC 4716), PuTTY's first line.
+_PRIVATE_HEADER = re.compile(r"-{4,5} ?BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?) ?-{4,5}|PuTTY-User-Key-File-\d+: *(\S*)")
+_PRIVATE_END = re.compile(r"-{4,5} ?END ")
+# Line breaks as they appear in source: real ones, or escaped once or more inside string literals.
+_SOURCE_BREAK = re.compile(r"(?:\\+[nr])+|[\r\n]+")
+# String-literal syntax around one line of a key written in code: `    b"MIIE...\n" +`, `'...',`
+# (`+` and `/` are base64 too: a leading `+` counts as syntax only before a space or a quote)
+_LITERAL_EDGES = re.compile(r"""^\s*(?:[,;+(]+(?=[\s"'`])\s*)*(?:[bBrRuU]{0,2}["'`])?|(?:["'`\s][\s,;+)\\]*|\\)$""")
+_BASE64_LINE = re.compile(r"[A-Za-z0-9+/=]+")
+_HEADER_LINE = re.compile(r"[A-Za-z][A-Za-z0-9-]*: ")  # RFC 1421 / 4716 / PuTTY headers: Proc-Type, DEK-Info, Comment
+# The fewest base64 characters a private key can take: the smallest one keylint knows (an Ed25519
+# or X25519 PKCS#8 key) is 48 bytes, 64 characters; 40 leaves room for a key cut short in a copy.
+MIN_KEY_BODY = 40
+_PLACEHOLDER_DIVERSITY = 10  # a body of fewer distinct characters is filler ("AAAA...", "xxxx..."), not a key
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateBlock:
+    """The private key whose armour begins at some place of a text, as far as it can be read there."""
+
+    label: str  # "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "PuTTY ssh-rsa"
+    body: int  # base64 characters of key material after the armour (0: armour around nothing)
+    encrypted: bool  # protected by a passphrase: ENCRYPTED label, Proc-Type header, an OpenSSH cipher, PuTTY encryption
+    placeholder: bool  # filler or a documented example where the key would be
+
+    @property
+    def is_key(self) -> bool:
+        return self.body >= MIN_KEY_BODY and not self.placeholder
+
+
+def _unquoted(piece: str) -> str:
+    return _LITERAL_EDGES.sub("", piece)
+
+
+def private_block(text: str, start: int, end: int, kind: str = "", limit: int = 16 * 1024) -> PrivateBlock | None:
+    """The private key whose header begins in text[start:end] (one line) and holds `kind` ("BEGIN
+    RSA PRIVATE KEY"): the first of them that holds a key, else the last one read. None when no
+    header is there (the words "BEGIN PRIVATE KEY" in a regular expression or a sentence)."""
+    found = None
+    for header in _PRIVATE_HEADER.finditer(text, start, end):
+        if kind in header.group(0):
+            found = _block_after(text, header, limit)
+            if found.is_key:
+                break
+    return found
+
+
+def _block_after(text: str, header: re.Match[str], limit: int) -> PrivateBlock:
+    region = text[header.end() : header.end() + limit]
+    if header.group(1) is None:
+        return _putty_block(header.group(2), region)
+    label = header.group(1)
+    closing = _PRIVATE_END.search(region)
+    if closing is not None:
+        region = region[: closing.start()]
+    encrypted = "ENCRYPTED" in label
+    lines: list[str] = []
+    for piece in _SOURCE_BREAK.split(region):
+        line = _unquoted(piece)
+        if not line:
+            continue
+        if not lines and _HEADER_LINE.match(line):
+            encrypted = encrypted or "ENCRYPTED" in line
+            continue
+        if not _BASE64_LINE.fullmatch(line):
+            break  # a comment, a template, "...": the key, if any, is not here
+        lines.append(line)
+    body = "".join(lines)
+    if label == "OPENSSH PRIVATE KEY" and not encrypted:
+        encrypted = _openssh_cipher(body) not in ("", "none")
+    return PrivateBlock(label, len(body), encrypted, _filler(body))
+
+
+def _putty_block(algorithm: str, region: str) -> PrivateBlock:
+    encrypted, body, remaining = False, [], 0
+    for line in _SOURCE_BREAK.split(region):
+        line = _unquoted(line)
+        if remaining:
+            if not _BASE64_LINE.fullmatch(line):
+                break
+            body.append(line)
+            remaining -= 1
+        elif line.startswith("Encryption:"):
+            encrypted = line.split(":", 1)[1].strip() not in ("", "none")
+        elif line.startswith("Private-Lines:"):
+            count = line.split(":", 1)[1].strip()
+            remaining = int(count) if count.isdigit() else 0
+        elif line.startswith("PuTTY-User-Key-File-"):
+            break  # the next key
+    joined = "".join(body)
+    return PrivateBlock(f"PuTTY {algorithm}".strip(), len(joined), encrypted, _filler(joined))
+
+
+def _filler(body: str) -> bool:
+    return len(set(body)) < _PLACEHOLDER_DIVERSITY or "EXAMPLE" in body
+
+
+def _openssh_cipher(body: str) -> str:
+    """The cipher an OpenSSH private key is encrypted with ("none" when it is not), "" if unreadable."""
+    try:
+        raw = base64.b64decode(body + "=" * (-len(body) % 4), validate=False)
+    except (binascii.Error, ValueError):
+        return ""
+    magic = b"openssh-key-v1\x00"
+    if not raw.startswith(magic):
+        return ""
+    cipher = next(_ssh_strings(raw[len(magic) :]), b"")
+    return cipher.decode("ascii", "replace")
+
+
 def _b64url(value: str) -> bytes:
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 

@@ -113,7 +113,9 @@ def test_extraction_of_arbitrary_bytes_never_raises(data: bytes, suffix: str) ->
 
 
 def test_mutation_fuzz_over_the_fixtures_finds_no_crash() -> None:
-    # a count, not a time: the suite runs on shared machines, and a timed bound tried fewer inputs under load
-    result = mutate.run(seconds=None, seed=7, jobs=2, save=None, inputs=240)
+    # a count, not a time: the suite runs on shared machines, and a timed bound tried fewer inputs under load.
+    # Seed 7 met, once new fixture files shifted its choices, two inputs that LibCST takes 15-20 s on
+    # (attribute chains thousands long; as slow before), too near the 20 s file limit on a loaded machine
+    result = mutate.run(seconds=None, seed=11, jobs=2, save=None, inputs=240)
     assert result.tried >= 240
     assert not result.problems, result.problems

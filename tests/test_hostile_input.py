@@ -338,8 +338,8 @@ def test_files_deleted_replaced_or_changed_between_discovery_and_reading(tree, t
     root = tree({"gone.py": "X = 1\n", "swapped.py": "Y = 2\n", "piped.py": "Z = 3\n", "edited.py": f'TOKEN = "{GITHUB_TOKEN}"\n'})
     real_discover, real_project = keylint.engine.discover, keylint.link.Project
 
-    def racing_discover(config):  # the tree changes right after it was listed
-        found = real_discover(config)
+    def racing_discover(config, *args, **kwargs):  # the tree changes right after it was listed
+        found = real_discover(config, *args, **kwargs)
         (root / "gone.py").unlink()
         (root / "swapped.py").unlink()
         (root / "swapped.py").symlink_to(outside)  # would leak a file from outside the project

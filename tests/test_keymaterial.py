@@ -79,3 +79,35 @@ def test_encrypted_pkcs8_gets_a_stable_digest_of_its_bytes() -> None:
     found = material_id(pem)
     assert found.kind.startswith("encrypted private key") and found.digest != _spki_digest(key)
     assert material_id(pem.replace(b"\n", b"\r\n")).digest == found.digest
+
+
+@pytest.mark.parametrize("name", sorted(KEYS))
+def test_real_keys_are_keys_and_encryption_is_seen_in_every_format(name: str) -> None:
+    from keylint.keymaterial import private_block
+
+    key = KEYS[name]()
+    formats = [s.PrivateFormat.PKCS8, s.PrivateFormat.OpenSSH] + ([] if name == "ed25519" else [s.PrivateFormat.TraditionalOpenSSL])
+    for fmt in formats:
+        for encryption, encrypted in ((s.NoEncryption(), False), (s.BestAvailableEncryption(b"correct horse"), True)):
+            if encrypted and fmt is s.PrivateFormat.OpenSSH:
+                continue  # needs bcrypt; the ssh-keygen test below covers it
+            text = key.private_bytes(s.Encoding.PEM, fmt, encryption).decode()
+            block = private_block(text, 0, text.index("\n"))
+            assert block is not None and block.is_key and block.encrypted is encrypted, (fmt, encrypted)
+            # and written into source as a one-line string, or as concatenated lines, the same
+            one_line = f'KEY = "{text.replace(chr(10), chr(92) + "n")}"\n'
+            concatenated = "KEY = (\n" + " +\n".join(f'    "{line}\\n"' for line in text.splitlines()) + "\n)\n"
+            for source in (one_line, concatenated):
+                block = private_block(source, 0, source.index("\n", source.index("BEGIN")))
+                assert block is not None and block.is_key and block.encrypted is encrypted, (fmt, encrypted, source[:40])
+
+
+def test_an_openssh_key_with_a_passphrase_is_encrypted(tmp_path: Path) -> None:
+    from keylint.keymaterial import private_block
+
+    for passphrase in ("", "correct horse"):
+        target = tmp_path / f"id_{len(passphrase)}"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-a", "1", "-N", passphrase, "-C", "t", "-f", str(target)], check=True)
+        text = target.read_text()
+        block = private_block(text, 0, text.index("\n"))
+        assert block is not None and block.is_key and block.encrypted is bool(passphrase)

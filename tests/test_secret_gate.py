@@ -171,6 +171,14 @@ def _pem(rng: random.Random, label: str) -> str:
     return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----\n"
 
 
+def _putty(rng: random.Random) -> str:
+    b64 = string.ascii_letters + string.digits + "+/"
+    public = "\n".join(_token(rng, 64, b64) for _ in range(2))
+    private = "\n".join(_token(rng, 64, b64) for _ in range(2))
+    return (f"PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nComment: rsa-key-20240607\nPublic-Lines: 2\n{public}\n"
+            f"Private-Lines: 2\n{private}\nPrivate-MAC: {_token(rng, 40, '0123456789abcdef')}\n")
+
+
 def _corpus() -> dict[str, str]:
     """Files in which the secrets sit the ways they do in real trees: in code, in config, after a
     long run of spaces, with CRLF or CR line ends, among non-ASCII text, deep in a long minified
@@ -189,7 +197,7 @@ def _corpus() -> dict[str, str]:
         "big.py": "".join(filler) + "\n".join(planted) + "\n" + "".join(filler) + planted[9] + "\n",
         "keys/bundle.pem": "".join(_pem(rng, f"{kind}PRIVATE KEY{block}") for kind, block in [("RSA ", ""), ("EC ", ""), ("DSA ", ""), ("OPENSSH ", ""), ("", ""), ("PGP ", " BLOCK"), ("SSH2 ENCRYPTED ", "")]),
         "keys/inline.py": f'KEY = """{_pem(rng, "RSA PRIVATE KEY")}"""\nONE_LINE = "{_pem(rng, "EC PRIVATE KEY").replace(chr(10), chr(92) + "n")}"\n',
-        "putty.ppk": "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\n",
+        "putty.ppk": _putty(rng),
         "clean.py": "".join(filler),
     }
     return files

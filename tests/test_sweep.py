@@ -24,6 +24,7 @@ def _home(tmp_path: Path) -> Path:
     for skipped in ("code/shop/node_modules/x/key", ".cache/pip/key", "code/shop/.venv/lib/key", "envs/tool/lib/key"):
         (home / skipped).write_bytes(key)
     (home / "envs/tool/pyvenv.cfg").write_text("home = /usr/bin\n")  # a virtualenv under any name
+    (home / "code/shop/.venv/pyvenv.cfg").write_text("home = /usr/bin\n")  # known by this, not by its name
     (home / "Pictures/photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + key)
     (home / "code/shop/.env").write_text(f"JWT_SECRET={SECRET}\n")
     (home / "code/shop/.gitignore").write_text(".env\n")  # ignored by git, still on the laptop

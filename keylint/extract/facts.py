@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from keylint.model import FileError, Span
+from keylint.model import FileError, Severity, Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +191,7 @@ class FileFinding:
     token: str  # normalized flagged text for the fingerprint; a digest where it would be a secret
     secret_columns: tuple[int, int] | None = None  # columns on `span.line` to redact in snippets
     key: str = ""  # SHA-256 of the normalized key material (keylint.keymaterial), for the key inventory
+    severity: Severity | None = None  # None: the rule's default; set where the file's evidence says otherwise
 
 
 @dataclass(frozen=True, slots=True)

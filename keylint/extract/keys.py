@@ -27,7 +27,7 @@ from keylint.extract.facts import (
     Weak,
     make_secret,
 )
-from keylint.extract.jwk import PRIVATE_MEMBERS
+from keylint.extract.jwk import PRIVATE_MEMBERS, private_members
 from keylint.extract.pyvisit import FactVisitor, ModuleState, argument, dotted, int_value, string_value
 from keylint.model import Span
 
@@ -352,12 +352,14 @@ class KeyVisitor(FactVisitor):
                         # where assign/config_call saw the same item first, its sink is kept (same span)
                         self.sink(f"dict item {key!r}", self.expr(el.value), self.span(el))
         kty = string_value(keys.get("kty"))
-        private = [m for m in PRIVATE_MEMBERS if isinstance(string_value(keys.get(m)), str) and string_value(keys.get(m))]
+        private = private_members({m: string_value(keys[m]) for m in PRIVATE_MEMBERS if m in keys})
         if isinstance(kty, str) and private:
+            # on the private member written first: the line a reviewer must delete
+            first = next(el for el in node.elements if isinstance(el, cst.DictElement) and string_value(el.key) in private)
             self.findings.append(
                 FileFinding(
                     code="KL110",
-                    span=self.span(node),
+                    span=self.span(first),
                     message=f"A JWK ({kty}) with private member{'s' if len(private) > 1 else ''} "
                     f"{', '.join(repr(p) for p in private)} is hard-coded in Python source.",
                     token=f"jwk:{kty}:{','.join(private)}:{make_secret(str(string_value(keys[private[0]])), self.span(node)).digest}",

@@ -10,10 +10,14 @@ detect-secrets type maps to a keylint code (`TYPE_CODES`).
 from __future__ import annotations
 
 import array
+import base64
+import binascii
 import bisect
+import datetime
 import hashlib
 import importlib
 import itertools
+import json
 import operator
 import os
 import re
@@ -40,13 +44,15 @@ from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_cla
 
 from keylint.extract.config_files import TRIVIAL_VALUES
 from keylint.extract.facts import FileFinding, redact
-from keylint.keymaterial import first_pem_id, secret_id
-from keylint.model import Span
+from keylint.keymaterial import PrivateBlock, first_pem_id, private_block, secret_id
+from keylint.model import Severity, Span
 
 # detect-secrets type -> keylint code. Types mapped to None are not used: entropy and keyword
 # detectors are replaced by keylint's own key-name heuristics (KL111), public IPs are not secrets.
 TYPE_CODES: dict[str, str | None] = {
     "Private Key": "KL110",
+    "Encrypted Private Key": "KL110",
+    "Base64-Encoded Private Key": "KL110",
     "JSON Web Token": "KL112",
     "Base64 High Entropy String": None,
     "Hex High Entropy String": None,
@@ -56,11 +62,38 @@ TYPE_CODES: dict[str, str | None] = {
 _DEFAULT_CODE = "KL113"  # every other detect-secrets type is a third-party service credential
 
 
+class EncryptedPrivateKeyDetector(RegexBasedDetector):
+    """PKCS#8 `BEGIN ENCRYPTED PRIVATE KEY`: detect-secrets' PrivateKeyDetector lists every other
+    private-key armour, but not this one."""
+
+    secret_type = "Encrypted Private Key"
+    denylist = (re.compile(r"BEGIN ENCRYPTED PRIVATE KEY"),)
+
+
+class Base64PrivateKeyDetector(RegexBasedDetector):
+    """A PEM private key wrapped in base64 (`LS0tLS1CRUdJTi...` is `-----BEGIN `): Kubernetes
+    Secrets (`tls.key`), CI variables, scanner reports. Which armour it is, and whether a key is in
+    it, is read from the decoded text."""
+
+    secret_type = "Base64-Encoded Private Key"
+    denylist = (re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{40,}={0,2}"),)
+
+
+def _decoded_pem(value: str) -> str:
+    usable = value.rstrip("=")
+    usable = usable[: len(usable) - len(usable) % 4]  # a window may have cut it short
+    try:
+        return base64.b64decode(usable, validate=False).decode("ascii", "replace")
+    except (binascii.Error, ValueError):
+        return ""
+
+
 @lru_cache(maxsize=1)
 def _plugins() -> tuple[tuple[Any, str, tuple[re.Pattern[str], ...], tuple[Gate | None, ...]], ...]:
     out: list[tuple[Any, str, tuple[re.Pattern[str], ...], tuple[Gate | None, ...]]] = []
+    own: tuple[type[BasePlugin], ...] = (EncryptedPrivateKeyDetector, Base64PrivateKeyDetector)
     # detect-secrets types its result with a TypeVar bound by nothing (so: type[Never]); it holds plugin classes
-    detectors = cast("dict[str, type[BasePlugin]]", get_mapping_from_secret_type_to_class())
+    detectors = cast("dict[str, type[BasePlugin]]", get_mapping_from_secret_type_to_class()) | {cls.secret_type: cls for cls in own}
     for secret_type, cls in sorted(detectors.items()):
         code = TYPE_CODES.get(secret_type, _DEFAULT_CODE)
         if code is None or not issubclass(cls, RegexBasedDetector):
@@ -96,10 +129,25 @@ class _Lines:
         return self.text[start:end].rstrip("\r\n")
 
 
-def _placeholder_credential(secret_type: str, value: str) -> bool:
-    """`postgres://postgres:postgres@db`, `{self.password}`: local defaults and templates, not leaks."""
+_ASCENDING = "01234567890123456789"
+_MASK = re.compile(r"redacted|\*{3,}", re.IGNORECASE)  # `postgres://postgres:---REDACTED---@db`, `sk_live_****`
+_FILLER_RUN = re.compile(r"(.)\1{7,}")
+
+
+def _placeholder_credential(secret_type: str, value: str, line: str) -> bool:
+    """Values that only have a credential's shape: a vendor's documented example (AWS's
+    `AKIAIOSFODNN7EXAMPLE`), filler after the prefix (`ghp_xxxx...`, `AKIA0000...`), counting
+    digits (`sk_live_1234567890...`); and for URLs with credentials, local defaults and templates
+    (`postgres://postgres:postgres@db`, `mysql://shop:shop@db`, `{self.password}`)."""
+    if "EXAMPLE" in value or any(_ASCENDING[i : i + 9] in value for i in range(10)) or _MASK.search(value):
+        return True
+    run = max((len(m.group()) for m in _FILLER_RUN.finditer(value)), default=0)
+    if run * 2 >= len(value):
+        return True
     if secret_type != "Basic Auth Credentials":
         return False
+    if f"://{value}:{value}@" in line:  # the password repeats the user name
+        return True
     return any(c in value for c in "{}$%<>") or value.lower() in TRIVIAL_VALUES or len(value) < 6
 
 
@@ -120,14 +168,61 @@ def _whole_token(patterns: tuple[re.Pattern[str], ...], line: str, value: str) -
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.+/=")
 
 
-def _describe(secret_type: str, code: str, value: str) -> str:
+def _describe(secret_type: str, code: str, value: str, block: PrivateBlock | None = None) -> str:
     if code == "KL110":
-        kind = re.search(r"BEGIN ([A-Z0-9 ]*)PRIVATE KEY", value)
+        if block is not None and block.encrypted:
+            return ("An encrypted private key is stored in the repository: it is as safe as its passphrase, "
+                    "which is often kept next to it (a config file, a CI variable, the code that loads it).")
+        if block is not None and block.label.startswith("PuTTY"):
+            return f"A PuTTY private key ({block.label.removeprefix('PuTTY').strip() or 'unknown type'}) is stored in the repository."
+        kind = re.search(r"BEGIN ([A-Z0-9 ]*)PRIVATE KEY", block.label if block is not None else value)
         label = (kind.group(1).strip() + " ") if kind and kind.group(1).strip() else ""
-        return f"A {label}private key (PEM) is stored in the repository."
+        wrapped = " wrapped in base64" if secret_type == Base64PrivateKeyDetector.secret_type else ""
+        return f"A {label}private key (PEM{wrapped}) is stored in the repository."
     if code == "KL112":
         return f"A signed JSON Web Token {redact(value)} is hard-coded."
     return f"A {secret_type} {redact(value)} is hard-coded."
+
+
+_DOCUMENTATION = (".md", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc")
+
+
+def _jwt_expiry(value: str) -> int | None:
+    """The `exp` claim of a JWT, read without verifying anything (None: absent or unreadable)."""
+    parts = value.split(".")
+    if len(parts) < 2:
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    exp = claims.get("exp") if isinstance(claims, dict) else None
+    return int(exp) if isinstance(exp, (int, float)) and not isinstance(exp, bool) and abs(exp) < 1e11 else None
+
+
+_PLACEHOLDER_SIGNATURE = re.compile(r"^(?:example|sample|signature|placeholder|your|fake|dummy|x{3,}|\.{3})", re.IGNORECASE)
+
+
+def _placeholder_token(line: str, value: str) -> bool:
+    """A JWT whose signature is a word (`<header>.<claims>.example-anon-key`): the shape of a
+    token in documentation or a template, with nothing that could verify."""
+    at = line.find(value)
+    whole = line[at:] if at >= 0 else value
+    parts = re.match(r"[\w-]+\.[\w-]+\.([\w.-]*)", whole)
+    return parts is not None and bool(_PLACEHOLDER_SIGNATURE.match(parts.group(1)))
+
+
+def _token_severity(path: str, value: str) -> tuple[Severity | None, str]:
+    """A JWT that expired, or one shown in documentation, authenticates nobody: low, and why.
+    (Expiry is judged when the file is read: a cached fact keeps the verdict of its first scan,
+    which errs towards the higher severity for a token that expired since.)"""
+    exp = _jwt_expiry(value)
+    if exp is not None and exp < time.time():
+        day = datetime.datetime.fromtimestamp(exp, datetime.timezone.utc).date().isoformat()
+        return Severity.LOW, f" It expired on {day} (`exp`, read without verifying)."
+    if path.lower().endswith(_DOCUMENTATION):
+        return Severity.LOW, " It is shown in documentation."
+    return None, ""
 
 
 def _identity(code: str, value: str, lines: _Lines, number: int) -> str:
@@ -708,8 +803,20 @@ def scan_text(path: str, text: str, deadline: float | None = None) -> Iterator[F
                 column0 = start - lines.starts[number - 1]  # where `line` begins within its line
                 for potential in plugin.analyze_line(filename=path, line=line, line_number=number):
                     value = _whole_token(patterns, line, potential.secret_value or "")
-                    if _placeholder_credential(potential.type, value):
+                    if code != "KL110" and _placeholder_credential(potential.type, value, line):
                         continue
+                    if code == "KL112" and _placeholder_token(line, value):
+                        continue
+                    block = None
+                    if code == "KL110":
+                        # armour around a comment, a template or nothing is a placeholder, not a key
+                        if potential.type == Base64PrivateKeyDetector.secret_type:
+                            decoded = _decoded_pem(value)
+                            block = private_block(decoded, 0, decoded.find("\n") if "\n" in decoded else len(decoded))
+                        else:
+                            block = private_block(original.text, original.starts[number - 1], original.end(number), value)
+                        if block is None or not block.is_key:
+                            continue
                     key = (code, number, value)
                     if key in seen:
                         continue
@@ -727,13 +834,23 @@ def scan_text(path: str, text: str, deadline: float | None = None) -> Iterator[F
                     while col >= 0 and end_col <= full_length and full_line[end_col - 1] in _TOKEN_CHARS:
                         end_col += 1
                     identity = _identity(code, value, original, number)
+                    if potential.type == Base64PrivateKeyDetector.secret_type:
+                        unwrapped = first_pem_id(_decoded_pem(value))
+                        identity = unwrapped.digest if unwrapped is not None else ""
+                    severity = Severity.HIGH if block is not None and block.encrypted else None
+                    message = _describe(potential.type, code, value, block)
+                    if code == "KL112":
+                        severity, why = _token_severity(path, value)
+                        message += why
                     yield FileFinding(
                         code=code,
                         span=Span(number, start_col, number, end_col),
-                        message=_describe(potential.type, code, value),
+                        message=message,
                         # a private key's token is its fingerprint: two keys in one file stay two findings
                         token=f"{potential.type}:{identity or hashlib.sha256(value.encode()).hexdigest()}",
                         key=identity,
+                        # an encrypted key is below a key anyone can use; an expired token is low
+                        severity=severity,
                         # a PEM header says nothing secret, but a one-line PEM string carries the key after it
                         secret_columns=(start_col, full_length + 1) if code == "KL110" and col >= 0 else (start_col, end_col) if col >= 0 else None,
                     )
