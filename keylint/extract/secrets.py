@@ -91,9 +91,10 @@ def _decoded_pem(value: str) -> str:
 @lru_cache(maxsize=1)
 def _plugins() -> tuple[tuple[Any, str, tuple[re.Pattern[str], ...], tuple[Gate | None, ...]], ...]:
     out: list[tuple[Any, str, tuple[re.Pattern[str], ...], tuple[Gate | None, ...]]] = []
-    own: tuple[type[BasePlugin], ...] = (EncryptedPrivateKeyDetector, Base64PrivateKeyDetector)
+    # keylint's own detectors beside detect-secrets' (their secret_type is a plain class attribute)
+    own: dict[str, type[BasePlugin]] = {EncryptedPrivateKeyDetector.secret_type: EncryptedPrivateKeyDetector, Base64PrivateKeyDetector.secret_type: Base64PrivateKeyDetector}
     # detect-secrets types its result with a TypeVar bound by nothing (so: type[Never]); it holds plugin classes
-    detectors = cast("dict[str, type[BasePlugin]]", get_mapping_from_secret_type_to_class()) | {cls.secret_type: cls for cls in own}
+    detectors = cast("dict[str, type[BasePlugin]]", get_mapping_from_secret_type_to_class()) | own
     for secret_type, cls in sorted(detectors.items()):
         code = TYPE_CODES.get(secret_type, _DEFAULT_CODE)
         if code is None or not issubclass(cls, RegexBasedDetector):
