@@ -19,6 +19,7 @@ from keylint.extract.facts import FileFacts, Suppression
 from keylint.finalize import digest_of, finalize_file
 from keylint.fingerprint import line_hashes
 from keylint.model import Draft, FileError, Finding, Report, Stats
+from keylint.supersede import supersede
 from keylint.suppress import reported, suppressed, under
 from keylint.workers import Limits, Task, extract_isolated
 
@@ -274,7 +275,7 @@ def scan(config: Config, selected: Sequence[str] | None = None, options: ScanOpt
         errors = got.errors
         errors += [FileError(p, f"cannot read: {why}", kind="read") for p, why in found.unreadable]
         errors += [FileError(p, why, kind="skipped") for p, why in found.skipped]
-        kept = [d for d in analysis.drafts if reported(d, selected)]
+        kept = [d for d in supersede(analysis.drafts, catalog) if reported(d, selected)]
         findings = sorted(_finalize(kept, config, catalog, got.digests, errors, cache), key=lambda f: f.sort_key)
     finally:
         if cache is not None:
