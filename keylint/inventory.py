@@ -24,6 +24,7 @@ KINDS = {
     "KL111": "secret (configuration)",
     "KL112": "signed token",
     "KL113": "service credential",
+    "KL115": "signing key (proven by a token)",
 }
 
 _KNOWN = re.compile(r"^(?:sha256:)?(?P<digest>[0-9a-fA-F]{64})(?:\s+(?P<label>.*))?$")

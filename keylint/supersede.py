@@ -1,8 +1,9 @@
 """One finding per root cause: a finding that says more about a key replaces the plainer findings of
 the same key at the same place.
 
-Production's key shared with other environments (KL404) replaces the hard-coded-key findings of
-that key where production takes it from. The replacing finding names what it replaces and takes over
+A key proven to sign a token in the repository (KL115) replaces the hard-coded-key findings of that
+key; so does production's key shared with other environments (KL404), where production takes it
+from. The replacing finding names what it replaces and takes over
 its related locations. Findings are matched by path, span and key digest, never by value.
 """
 
@@ -15,6 +16,7 @@ from keylint.model import Draft
 
 # code -> the codes it replaces at its own place, strongest first
 REPLACES: dict[str, frozenset[str]] = {
+    "KL115": frozenset({"KL101", "KL102", "KL111"}),
     "KL404": frozenset({"KL101", "KL102", "KL110", "KL111"}),
 }
 _MAX_RELATED = 20
