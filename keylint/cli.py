@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -66,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-prefilter", action="store_true", help="parse every Python module, not only those a rule could use (slower; same findings)")
     s.add_argument("--baseline", type=Path, help="report only findings not in this baseline file (default: `baseline` in the configuration)")
     s.add_argument("--no-baseline", action="store_true", help="ignore the configured baseline and report every finding")
+    s.add_argument("--known-keys", type=Path, help="file of `sha256:<hex> label` lines (from `keylint fingerprint`): a listed key found here is KL116, critical (default: `known-keys` in the configuration)")
     s.add_argument("--history", nargs="?", const="HEAD", metavar="REV-RANGE", help="scan for key material (KL1xx) in every blob the commits of REV-RANGE added (default HEAD: all history); text or json")
 
     b = sub.add_parser("baseline", help=f"record the current findings in a baseline file (default {BASELINE_NAME} in the project root)")
@@ -130,7 +132,11 @@ def _scan(args: argparse.Namespace) -> tuple[Config, Report]:
     resolved = [p.resolve() for p in args.paths]
     common = Path(os.path.commonpath([str(p) for p in resolved]))
     root = find_root(common)
-    overrides = {"select": args.select, "ignore": args.ignore, "fail_on_error": getattr(args, "fail_on_error", None), "fail_on": getattr(args, "fail_on", None)}
+    known = getattr(args, "known_keys", None)
+    overrides = {
+        "select": args.select, "ignore": args.ignore, "fail_on_error": getattr(args, "fail_on_error", None),
+        "fail_on": getattr(args, "fail_on", None), "known_keys": str(known.resolve()) if known is not None else None,
+    }
     config = load_config(root, args.config, overrides)
     cache_dir = None if args.no_cache else (args.cache_dir or cache_dir_default())
     selected = paths_relative_to(root, resolved)
@@ -154,7 +160,8 @@ def _cmd_history(args: argparse.Namespace) -> int:
         print("keylint: --history writes text or json", file=sys.stderr)
         return EXIT_ERROR
     root = find_root(args.paths[0].resolve())
-    overrides = {"select": args.select, "ignore": args.ignore, "fail_on": args.fail_on}
+    known = str(args.known_keys.resolve()) if args.known_keys is not None else None
+    overrides = {"select": args.select, "ignore": args.ignore, "fail_on": args.fail_on, "known_keys": known}
     config = load_config(root, args.config, overrides)
     progress = _progress(sys.stderr.isatty())
     found = list(scan_history(config, args.history, progress))
@@ -277,7 +284,8 @@ def _cmd_inventory(args: argparse.Namespace) -> int:
     errors = 0
     for path in args.paths:
         root = find_root(path.resolve())
-        config = load_config(root, None, {"select": ("KL1",)})
+        # known keys are matched on the inventory's rows (`--known-keys`), not as scan findings
+        config = replace(load_config(root, None, {"select": ("KL1",)}), known_keys=None)
         report = scan(config, paths_relative_to(root, [path]), ScanOptions(jobs=max(0, args.jobs), cache_dir=_cache(args)))
         found.extend((root, f) for f in report.findings)
         errors += len({e.path for e in report.errors if e.kind == "read"})

@@ -25,6 +25,7 @@ KINDS = {
     "KL112": "signed token",
     "KL113": "service credential",
     "KL115": "signing key (proven by a token)",
+    "KL116": "known production key",
 }
 
 _KNOWN = re.compile(r"^(?:sha256:)?(?P<digest>[0-9a-fA-F]{64})(?:\s+(?P<label>.*))?$")

@@ -1,7 +1,8 @@
 """One finding per root cause: a finding that says more about a key replaces the plainer findings of
 the same key at the same place.
 
-A key proven to sign a token in the repository (KL115) replaces the hard-coded-key findings of that
+A known production key (KL116) replaces every other finding of its key there; a key proven to sign
+a token in the repository (KL115) replaces the hard-coded-key findings of that
 key; so does production's key shared with other environments (KL404), where production takes it
 from. The replacing finding names what it replaces and takes over
 its related locations. Findings are matched by path, span and key digest, never by value.
@@ -16,6 +17,7 @@ from keylint.model import Draft
 
 # code -> the codes it replaces at its own place, strongest first
 REPLACES: dict[str, frozenset[str]] = {
+    "KL116": frozenset({"KL101", "KL102", "KL110", "KL111", "KL112", "KL113", "KL115", "KL404"}),
     "KL115": frozenset({"KL101", "KL102", "KL111"}),
     "KL404": frozenset({"KL101", "KL102", "KL110", "KL111"}),
 }

@@ -201,7 +201,7 @@ def prove(drafts: Iterable[Draft], source: Source, now: float) -> list[Draft]:
         for d in found:
             message = (
                 f"The key at {where(d.path, d.span)} (sha256:{digest[:12]}…) signs real tokens: the {first.alg} token at "
-                f"{where(first.path, first.span)} ({first.claims}){more} verifies under it. Anyone with the repository "
+                f"{where(first.path, first.span)} ({first.claims}){more} {'verify' if more else 'verifies'} under it. Anyone with the repository "
                 "can mint tokens this service accepts; rotate the key now and load the new one from a secret manager."
             )
             related = tuple((t.path, t.span, f"{t.alg} token signed with this key: {t.claims}") for t in signed[:_MAX_RELATED])
