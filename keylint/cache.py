@@ -149,6 +149,9 @@ class Analysis:
     drafts: tuple[Draft, ...]  # suppressions already applied
     errors: tuple[FileError, ...]  # the notes the files' extraction left
     python_files: int  # modules parsed as Python
+    # the suppressed drafts that name a key: a known production key (KL116) is found even where the
+    # other findings of that key are suppressed
+    suppressed: tuple[Draft, ...] = ()
 
 
 def encode_facts(facts: FileFacts) -> bytes:
@@ -166,32 +169,38 @@ def _span(raw: Sequence[int]) -> Span:
     return Span(int(line), int(column), int(end_line), int(end_column))
 
 
-def _encode_analysis(analysis: Analysis) -> bytes:
-    drafts = tuple(
+def _encode_drafts(drafts: Sequence[Draft]) -> tuple[Any, ...]:
+    return tuple(
         (
             d.code, d.path, (d.span.line, d.span.column, d.span.end_line, d.span.end_column), d.message, d.token,
             d.secret_columns, tuple((p, (s.line, s.column, s.end_line, s.end_column), m) for p, s, m in d.related),
             d.severity.value if d.severity is not None else None, d.key,
         )
-        for d in analysis.drafts
+        for d in drafts
     )
-    errors = tuple((e.path, e.message, e.line, e.kind) for e in analysis.errors)
-    return marshal.dumps((drafts, errors, analysis.python_files))
 
 
-def _decode_analysis(data: bytes) -> Analysis:
-    raw_drafts, raw_errors, python_files = marshal.loads(data)
-    drafts = tuple(
+def _decode_drafts(raw: Sequence[Any]) -> tuple[Draft, ...]:
+    return tuple(
         Draft(
             code=str(code), path=str(path), span=_span(span), message=str(message), token=str(token),
             secret_columns=(int(columns[0]), int(columns[1])) if columns is not None else None,
             related=tuple((str(p), _span(s), str(m)) for p, s, m in related),
             severity=Severity(severity) if severity is not None else None, key=str(key),
         )
-        for code, path, span, message, token, columns, related, severity, key in raw_drafts
+        for code, path, span, message, token, columns, related, severity, key in raw
     )
+
+
+def _encode_analysis(analysis: Analysis) -> bytes:
+    errors = tuple((e.path, e.message, e.line, e.kind) for e in analysis.errors)
+    return marshal.dumps((_encode_drafts(analysis.drafts), errors, analysis.python_files, _encode_drafts(analysis.suppressed)))
+
+
+def _decode_analysis(data: bytes) -> Analysis:
+    raw_drafts, raw_errors, python_files, raw_suppressed = marshal.loads(data)
     errors = tuple(FileError(str(p), str(m), int(line) if line is not None else None, str(kind)) for p, m, line, kind in raw_errors)
-    return Analysis(drafts, errors, int(python_files))
+    return Analysis(_decode_drafts(raw_drafts), errors, int(python_files), _decode_drafts(raw_suppressed))
 
 
 class FactCache:

@@ -39,6 +39,9 @@ class RuleMeta:
     precision: str
     cwe: tuple[int, ...]
     doc: str
+    # "low": findings under test paths are reported as low (the configuration's test-severity);
+    # "same": the rule's evidence holds wherever the finding is (a known production key in tests/)
+    test_severity: str = "low"
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -223,7 +226,7 @@ _KEY_NAME_KEYS = {
     "secret_words": list, "key_qualifiers": list, "not_key_words": list, "credential_words": list, "key_names_a_field": list,
     "password_words": list, "reference_words": list,
 }
-_RULE_KEYS = {"name": str, "summary": str, "severity": str, "precision": str, "cwe": list}
+_RULE_KEYS = {"name": str, "summary": str, "severity": str, "precision": str, "cwe": list, "test_severity": str}
 _EXTENSION_KEYS: dict[str, type | tuple[type, ...]] = {"signer": list, "setting": list, "key_names": dict}
 
 
@@ -304,6 +307,8 @@ def _rules(data: dict[str, Any]) -> list[RuleMeta]:
         _check_keys(table, _RULE_KEYS, where)
         if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", table["name"]):
             raise CatalogError(f"{where}: name must be kebab-case")
+        if table.get("test_severity", "low") not in ("low", "same"):
+            raise CatalogError(f"{where}: test_severity must be 'low' or 'same'")
         doc = docs.joinpath(f"{code}.md").read_text(encoding="utf-8")
         out.append(
             RuleMeta(
@@ -314,6 +319,7 @@ def _rules(data: dict[str, Any]) -> list[RuleMeta]:
                 precision=table["precision"],
                 cwe=tuple(table["cwe"]),
                 doc=doc.strip() + "\n",
+                test_severity=table.get("test_severity", "low"),
             )
         )
     return out

@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -21,7 +22,7 @@ from keylint.catalog import CatalogError, load_catalog
 from keylint.config import SEVERITY_NAMES, Config, ConfigError, cache_dir_default, find_root, load_config
 from keylint.engine import ScanOptions, paths_relative_to, scan
 from keylint.history import HistoryError, scan_history
-from keylint.inventory import KnownKeysError, build_inventory, load_known_keys
+from keylint.inventory import InventoryError, KeyRow, KnownKeysError, build_inventory, load_known_keys, merge_inventories, repository_name
 from keylint.inventory import render_json as render_inventory_json
 from keylint.inventory import render_text as render_inventory_text
 from keylint.keymaterial import material_id
@@ -66,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-prefilter", action="store_true", help="parse every Python module, not only those a rule could use (slower; same findings)")
     s.add_argument("--baseline", type=Path, help="report only findings not in this baseline file (default: `baseline` in the configuration)")
     s.add_argument("--no-baseline", action="store_true", help="ignore the configured baseline and report every finding")
+    s.add_argument("--known-keys", type=Path, help="file of `sha256:<hex> label` lines (from `keylint fingerprint`): a listed key found here is KL116, critical (default: `known-keys` in the configuration)")
     s.add_argument("--history", nargs="?", const="HEAD", metavar="REV-RANGE", help="scan for key material (KL1xx) in every blob the commits of REV-RANGE added (default HEAD: all history); text or json")
 
     b = sub.add_parser("baseline", help=f"record the current findings in a baseline file (default {BASELINE_NAME} in the project root)")
@@ -81,7 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     sw = sub.add_parser("sweep", help="find key material in everything under a folder (default: your home folder) and list it by key")
     sw.add_argument("folder", nargs="?", type=Path, default=None, metavar="DIR")
     inv = sub.add_parser("inventory", help="list every key found in the given projects, once, with every place it occurs")
-    inv.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
+    inv.add_argument("paths", nargs="*", type=Path, default=[], metavar="PATH", help="projects to scan (default: the current folder)")
+    inv.add_argument("--repository", help="the repository name to record for PATH (default: its git remote origin, else the folder name)")
+    inv.add_argument("--merge", nargs="+", type=Path, metavar="INVENTORY", help="merge these `inventory --format json` outputs (one per repository) into one inventory instead of scanning")
     for p in (sw, inv):
         p.add_argument("--known-keys", type=Path, help="file of `sha256:<hex> label` lines (from `keylint fingerprint`): matches are critical")
         p.add_argument("--format", choices=("text", "json"), default="text")
@@ -130,7 +134,11 @@ def _scan(args: argparse.Namespace) -> tuple[Config, Report]:
     resolved = [p.resolve() for p in args.paths]
     common = Path(os.path.commonpath([str(p) for p in resolved]))
     root = find_root(common)
-    overrides = {"select": args.select, "ignore": args.ignore, "fail_on_error": getattr(args, "fail_on_error", None), "fail_on": getattr(args, "fail_on", None)}
+    known = getattr(args, "known_keys", None)
+    overrides = {
+        "select": args.select, "ignore": args.ignore, "fail_on_error": getattr(args, "fail_on_error", None),
+        "fail_on": getattr(args, "fail_on", None), "known_keys": str(known.resolve()) if known is not None else None,
+    }
     config = load_config(root, args.config, overrides)
     cache_dir = None if args.no_cache else (args.cache_dir or cache_dir_default())
     selected = paths_relative_to(root, resolved)
@@ -154,7 +162,8 @@ def _cmd_history(args: argparse.Namespace) -> int:
         print("keylint: --history writes text or json", file=sys.stderr)
         return EXIT_ERROR
     root = find_root(args.paths[0].resolve())
-    overrides = {"select": args.select, "ignore": args.ignore, "fail_on": args.fail_on}
+    known = str(args.known_keys.resolve()) if args.known_keys is not None else None
+    overrides = {"select": args.select, "ignore": args.ignore, "fail_on": args.fail_on, "known_keys": known}
     config = load_config(root, args.config, overrides)
     progress = _progress(sys.stderr.isatty())
     found = list(scan_history(config, args.history, progress))
@@ -236,19 +245,22 @@ def _progress(enabled: bool) -> Callable[[int, str], None] | None:
     return show
 
 
-def _inventory_out(args: argparse.Namespace, found: list[tuple[Path, Finding]], errors: int) -> int:
-    known = load_known_keys(args.known_keys) if args.known_keys else {}
-    rows = build_inventory(found, known, Path.cwd())
+def _inventory_out(args: argparse.Namespace, rows: tuple[KeyRow, ...], repositories: list[str], errors: int = 0, merged: bool = False) -> int:
     if args.format == "json":
-        _write(args.output, json.dumps(render_inventory_json(rows), indent=2) + "\n")
+        _write(args.output, json.dumps(render_inventory_json(rows, repositories), indent=2) + "\n")
     else:
-        _write(args.output, render_inventory_text(rows))
+        _write(args.output, render_inventory_text(rows, repositories if merged else None))
     if errors:
         print(f"keylint: {errors} file{'s' if errors != 1 else ''} could not be fully scanned", file=sys.stderr)
     critical = [r for r in rows if r.critical]
     for r in critical:
-        print(f"keylint: CRITICAL: known key {r.known_as!r} (sha256:{r.key}) found in {len(r.places)} place{'s' if len(r.places) != 1 else ''}", file=sys.stderr)
+        where = f" in {len(r.repositories)} repositor{'ies' if len(r.repositories) != 1 else 'y'}" if merged else ""
+        print(f"keylint: CRITICAL: known key {r.known_as!r} (sha256:{r.key}) found in {len(r.places)} place{'s' if len(r.places) != 1 else ''}{where}", file=sys.stderr)
     return EXIT_FINDINGS if critical else EXIT_CLEAN
+
+
+def _known(args: argparse.Namespace) -> dict[str, str]:
+    return load_known_keys(args.known_keys) if args.known_keys else {}
 
 
 def _cache(args: argparse.Namespace) -> Path | None:
@@ -260,28 +272,45 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if _missing([top]):
         return EXIT_ERROR
     progress = _progress(sys.stderr.isatty())
-    found: list[tuple[Path, Finding]] = []
+    found: list[tuple[Path, str, Finding]] = []
+    repositories: list[str] = []
     errors = 0
     for root, report in sweep(top, ScanOptions(jobs=max(0, args.jobs), cache_dir=_cache(args)), progress):
-        found.extend((root, f) for f in report.findings)
+        repositories.append(repository_name(root))
+        found.extend((root, repositories[-1], f) for f in report.findings)
         errors += len({e.path for e in report.errors if e.kind == "read"})
     if progress is not None:
         sys.stderr.write("\r\033[K")
-    return _inventory_out(args, found, errors)
+    return _inventory_out(args, build_inventory(found, _known(args), Path.cwd()), repositories, errors)
 
 
 def _cmd_inventory(args: argparse.Namespace) -> int:
-    if _missing(args.paths):
+    if args.merge:
+        if args.paths or args.repository:
+            print("keylint: --merge reads inventories; give no PATH or --repository with it", file=sys.stderr)
+            return EXIT_ERROR
+        if _missing(args.merge):
+            return EXIT_ERROR
+        rows, merged_from = merge_inventories(args.merge, _known(args))
+        return _inventory_out(args, rows, merged_from, merged=True)
+    paths = args.paths or [Path(".")]
+    if _missing(paths):
         return EXIT_ERROR
-    found: list[tuple[Path, Finding]] = []
+    if args.repository and len(paths) > 1:
+        print("keylint: --repository names one project's repository; give one PATH with it", file=sys.stderr)
+        return EXIT_ERROR
+    found: list[tuple[Path, str, Finding]] = []
+    repositories: list[str] = []
     errors = 0
-    for path in args.paths:
+    for path in paths:
         root = find_root(path.resolve())
-        config = load_config(root, None, {"select": ("KL1",)})
+        # known keys are matched on the inventory's rows (`--known-keys`), not as scan findings
+        config = replace(load_config(root, None, {"select": ("KL1",)}), known_keys=None)
         report = scan(config, paths_relative_to(root, [path]), ScanOptions(jobs=max(0, args.jobs), cache_dir=_cache(args)))
-        found.extend((root, f) for f in report.findings)
+        repositories.append(args.repository or repository_name(root))
+        found.extend((root, repositories[-1], f) for f in report.findings)
         errors += len({e.path for e in report.errors if e.kind == "read"})
-    return _inventory_out(args, found, errors)
+    return _inventory_out(args, build_inventory(found, _known(args), Path.cwd()), repositories, errors)
 
 
 def _cmd_fingerprint(args: argparse.Namespace) -> int:
@@ -334,7 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "rules":
             return _cmd_rules()
         return _cmd_rule(args.code)
-    except (ConfigError, CatalogError, BaselineError, KnownKeysError, HistoryError) as exc:
+    except (ConfigError, CatalogError, BaselineError, KnownKeysError, HistoryError, InventoryError) as exc:
         print(f"keylint: configuration error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

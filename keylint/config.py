@@ -50,6 +50,7 @@ class Config:
     fail_on_error: bool = False  # exit 2 when a file could not be read or parsed
     fail_on: str = "low"  # the exit code counts findings at or above this severity (low | medium | high | critical)
     baseline: str | None = None  # absolute path of the baseline file: findings in it are not reported
+    known_keys: str | None = None  # absolute path of a known-keys file: a key listed there is KL116
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def enabled(self, code: str) -> bool:
@@ -74,6 +75,7 @@ _KEYS: dict[str, tuple[str, type, type | None]] = {
     "fail-on-error": ("fail_on_error", bool, None),
     "fail-on": ("fail_on", str, None),
     "baseline": ("baseline", str, None),
+    "known-keys": ("known_keys", str, None),
 }
 
 
@@ -119,7 +121,7 @@ def _validate(table: dict[str, Any], where: Path, root: Path) -> dict[str, Any]:
             value = tuple(pairs)
         elif key == "extend-catalogs":
             value = tuple(str((where.parent / v).resolve()) for v in value)
-        elif key == "baseline":
+        elif key in ("baseline", "known-keys"):
             value = str((where.parent / value).resolve())
         elif key == "fail-on" and value not in SEVERITY_NAMES:
             raise ConfigError(f"{where}: 'fail-on' must be one of {', '.join(SEVERITY_NAMES)}")

@@ -8,17 +8,19 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from keylint.cache import Analysis, FactCache
 from keylint.catalog import Catalog, load_catalog
 from keylint.config import Config
 from keylint.discover import Discovered, discover, git_prefix, read_regular
-from keylint.extract import PYTHON_SUFFIXES, decode, extract_file
+from keylint.extract import PYTHON_SUFFIXES, decode, extract_file, read_suppressions
 from keylint.extract.facts import FileFacts, Suppression
 from keylint.finalize import digest_of, finalize_file
 from keylint.fingerprint import line_hashes
 from keylint.model import Draft, FileError, Finding, Report, Stats
+from keylint.inventory import load_known_keys
+from keylint.supersede import REPLACES, supersede
 from keylint.suppress import reported, suppressed, under
 from keylint.workers import Limits, Task, extract_isolated
 
@@ -203,6 +205,20 @@ def _suppressions(files: dict[str, FileFacts], path: str) -> list[Suppression]:
     return facts.suppressions if facts is not None else []
 
 
+def _computed(config: Config) -> Callable[[str], bool]:
+    """The codes the checks report: those enabled, and those the steps after the checks read
+    (`_after_checks`) even when they are not shown."""
+    from keylint.checks import kl115_proven_signing_key as kl115
+    from keylint.checks import kl116_known_production_key as kl116
+
+    needed: set[str] = set()
+    if config.enabled(kl115.CODE):
+        needed |= kl115.KEY_CODES | {kl115.TOKEN_CODE}
+    if config.known_keys and config.enabled(kl116.CODE):
+        needed |= REPLACES[kl116.CODE]
+    return lambda code: config.enabled(code) or code in needed
+
+
 def _analyze(facts: list[FileFacts], config: Config, catalog: Catalog) -> Analysis:
     """Link and check: a function of the facts, the configuration, the catalog and keylint alone."""
     # imported here: linking and the checks load every rule family, which a warm scan that
@@ -212,12 +228,52 @@ def _analyze(facts: list[FileFacts], config: Config, catalog: Catalog) -> Analys
     from keylint.link import Project
 
     project = Project(facts)
-    drafts = run_checks(Context(project, catalog), config.enabled)
+    drafts = run_checks(Context(project, catalog), _computed(config))
+    hidden = [suppressed(d, _suppressions(project.files, d.path), config) for d in drafts]
     return Analysis(
-        drafts=tuple(d for d in drafts if not suppressed(d, _suppressions(project.files, d.path), config)),
+        drafts=tuple(d for d, h in zip(drafts, hidden) if not h),
         errors=tuple(e for f in facts for e in f.errors),
         python_files=sum(1 for f in facts if f.python is not None),
+        suppressed=tuple(d for d, h in zip(drafts, hidden) if h and d.key),
     )
+
+
+class _Sources:
+    """The files' text as it is now, read once each, for the steps that read values back."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.texts: dict[str, str | None] = {}
+
+    def text(self, path: str) -> str | None:
+        if path not in self.texts:
+            try:
+                self.texts[path] = decode(read_regular(self.config.root / path, self.config.max_file_size))[0]
+            except OSError:
+                self.texts[path] = None
+        return self.texts[path]
+
+    def suppressions(self, path: str) -> list[Suppression]:
+        text = self.text(path)
+        return read_suppressions(path, text)[0] if text is not None else []
+
+
+def _after_checks(analysis: Analysis, config: Config, catalog: Catalog) -> list[Draft]:
+    """What is decided from the checks' findings: a key proven by a token of the repository
+    (KL115, read back from the files here, in this process, and forgotten), a key of the known-keys
+    file (KL116), then one finding per root cause (keylint.supersede), then only the codes asked for."""
+    from keylint.checks import kl115_proven_signing_key as kl115
+    from keylint.checks import kl116_known_production_key as kl116
+
+    drafts = list(analysis.drafts)
+    sources = _Sources(config)
+    added: list[Draft] = []
+    if config.enabled(kl115.CODE):  # keys whose findings are suppressed are accepted: not tried
+        added += kl115.prove(drafts, sources.text, time.time())
+    if config.known_keys and config.enabled(kl116.CODE):  # suppressing another code does not hide a known key
+        added += kl116.match([*drafts, *analysis.suppressed, *added], load_known_keys(Path(config.known_keys)))
+    added = [d for d in added if not suppressed(d, sources.suppressions(d.path), config)]
+    return [d for d in supersede([*drafts, *added], catalog) if config.enabled(d.code)]
 
 
 def _finalize(drafts: list[Draft], config: Config, catalog: Catalog, digests: dict[str, str], errors: list[FileError], cache: FactCache | None) -> list[Finding]:
@@ -274,7 +330,7 @@ def scan(config: Config, selected: Sequence[str] | None = None, options: ScanOpt
         errors = got.errors
         errors += [FileError(p, f"cannot read: {why}", kind="read") for p, why in found.unreadable]
         errors += [FileError(p, why, kind="skipped") for p, why in found.skipped]
-        kept = [d for d in analysis.drafts if reported(d, selected)]
+        kept = [d for d in _after_checks(analysis, config, catalog) if reported(d, selected)]
         findings = sorted(_finalize(kept, config, catalog, got.digests, errors, cache), key=lambda f: f.sort_key)
     finally:
         if cache is not None:

@@ -80,7 +80,7 @@ def finalize_file(path: str, text: str, digest: str, drafts: Iterable[Draft], co
             Finding(
                 code=d.code,
                 message=d.message,
-                severity=Severity.LOW if test_file else d.severity or catalog.rule(d.code).severity,
+                severity=Severity.LOW if test_file and catalog.rule(d.code).test_severity == "low" else d.severity or catalog.rule(d.code).severity,
                 location=Location(path, d.span),
                 snippet=redact_line(line.strip("\r\n"), d.secret_columns) if line else "",
                 fingerprint=content_fingerprint(d.code, path, d.token, occurrence),

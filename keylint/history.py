@@ -21,7 +21,9 @@ from keylint.config import Config
 from keylint.discover import BINARY_SUFFIXES, SKIPPED_DIRS, is_excluded
 from keylint.extract import decode, extract_file
 from keylint.finalize import finalize_file
+from keylint.inventory import load_known_keys
 from keylint.model import Finding
+from keylint.supersede import supersede
 from keylint.suppress import suppressed
 
 Progress = Callable[[int, str], None]  # (commits read so far, path of the blob being scanned)
@@ -119,20 +121,27 @@ def _wanted(path: str, config: Config) -> bool:
     return "." + path.rsplit(".", 1)[-1].lower() not in BINARY_SUFFIXES if "." in parts[-1] else True
 
 
-def _findings(path: str, data: bytes, config: Config, catalog: Catalog) -> list[Finding]:
+def _findings(path: str, data: bytes, config: Config, catalog: Catalog, known: dict[str, str]) -> list[Finding]:
     from keylint.checks import run_checks  # the rule families: not loaded by `import keylint.cli`
+    from keylint.checks import kl116_known_production_key as kl116
     from keylint.checks.base import Context
     from keylint.link import Project
 
     facts = extract_file(path, data, catalog)
-    drafts = run_checks(Context(Project([facts]), catalog), lambda code: code.startswith("KL1") and config.enabled(code))
+    # with known keys, every key finding is made (a known key may be one the user does not select)
+    drafts = run_checks(Context(Project([facts]), catalog), lambda code: code.startswith("KL1") and (config.enabled(code) or bool(known)))
     kept = [d for d in drafts if not suppressed(d, facts.suppressions, config)]
+    if known and config.enabled(kl116.CODE):  # as in a scan: a known key is found even where its other findings are suppressed
+        found = [d for d in kl116.match(drafts, known) if not suppressed(d, facts.suppressions, config)]
+        kept = supersede([*kept, *found], catalog)
+    kept = [d for d in kept if config.enabled(d.code)]
     return finalize_file(path, decode(data)[0], facts.digest, kept, config, catalog)
 
 
 def scan_history(config: Config, rev_range: str = "HEAD", progress: Progress | None = None) -> Iterator[HistoryFinding]:
     """Findings in the blobs the commits of `rev_range` added, each reported once, at its first commit."""
     catalog = load_catalog(config.extend_catalogs)
+    known = load_known_keys(Path(config.known_keys)) if config.known_keys else {}
     blobs = _Blobs(config.root)
     seen_blobs: set[bytes] = set()
     seen_findings: set[tuple[str, str]] = set()  # (fingerprint, key): the same leak in a later version of the file
@@ -155,7 +164,7 @@ def scan_history(config: Config, rev_range: str = "HEAD", progress: Progress | N
             data = blobs.read(blob)
             if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
                 continue
-            for finding in _findings(path, data, config, catalog):
+            for finding in _findings(path, data, config, catalog, known):
                 identity = (finding.fingerprint, finding.key)
                 if identity in seen_findings:
                     continue

@@ -3,6 +3,7 @@ step run for real (bash, git, keylint) with a fake `$GITHUB_OUTPUT`."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -25,10 +26,10 @@ def _check_jsonschema(schema: str, document: Path) -> subprocess.CompletedProces
     )
 
 
-def _readme_workflow() -> str:
+def _readme_workflow(marker: str = "workflow") -> str:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    m = re.search(r"<!-- workflow: [^>]*-->\n```yaml\n(.*?)```", readme, re.DOTALL)
-    assert m is not None, "README lost its GitHub workflow block"
+    m = re.search(rf"<!-- {marker}: [^>]*-->\n```yaml\n(.*?)```", readme, re.DOTALL)
+    assert m is not None, f"README lost its GitHub workflow block ({marker})"
     return m.group(1)
 
 
@@ -52,7 +53,9 @@ def test_readme_workflow_is_valid_and_uploads_sarif(tmp_path: Path) -> None:
 def test_no_expression_is_spliced_into_a_script() -> None:
     action = yaml.safe_load(ACTION.read_text())
     workflow = yaml.safe_load(_readme_workflow())
-    scripts = [s["run"] for s in action["runs"]["steps"] + workflow["jobs"]["keylint"]["steps"] if "run" in s]
+    inventory = yaml.safe_load(_readme_workflow("inventory-workflow"))
+    steps = action["runs"]["steps"] + workflow["jobs"]["keylint"]["steps"] + [s for job in inventory["jobs"].values() for s in job["steps"]]
+    scripts = [s["run"] for s in steps if "run" in s]
     assert scripts and all("${{" not in script for script in scripts)
 
 
@@ -140,3 +143,60 @@ def test_github_annotations_escape_paths_and_skip_columns_across_lines(tmp_path:
     assert code == 1
     annotations = [line for line in output.splitlines() if line.startswith("::")]
     assert annotations and all(a.startswith("::error file=keys%2Cold/id%3Arsa.txt,line=1,") for a in annotations)
+
+
+def test_readme_inventory_workflow_is_valid_and_merges_the_matrix(tmp_path: Path) -> None:
+    text = _readme_workflow("inventory-workflow")
+    (tmp_path / "inventory.yml").write_text(text)
+    done = _check_jsonschema("vendor.github-workflows", tmp_path / "inventory.yml")
+    assert done.returncode == 0, done.stdout + done.stderr
+    jobs = yaml.safe_load(text)["jobs"]
+    assert jobs["inventory"]["strategy"]["matrix"]["repository"] and jobs["merge"]["needs"] == "inventory"
+    checkout = jobs["inventory"]["steps"][0]
+    assert checkout["with"]["repository"] == "${{ matrix.repository }}" and checkout["with"]["persist-credentials"] is False
+    upload = next(s for s in jobs["inventory"]["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
+    download = next(s for s in jobs["merge"]["steps"] if str(s.get("uses", "")).startswith("actions/download-artifact@"))
+    assert upload["with"]["name"].startswith("inventory-") and download["with"]["pattern"] == "inventory-*"
+    assert any("keylint inventory --merge" in s.get("run", "") for s in jobs["merge"]["steps"])
+
+
+def _run_step(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A `run:` step as the runner runs it: bash -e, the step's env, keylint of this checkout on PATH."""
+    full = {**os.environ, **env, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    (cwd / ".step.sh").write_text(script)
+    try:
+        return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", ".step.sh"], cwd=cwd, env=full, capture_output=True, text=True, timeout=300, check=False)
+    finally:
+        (cwd / ".step.sh").unlink()
+
+
+def test_readme_inventory_workflow_steps_run_for_real(tmp_path: Path) -> None:
+    """Each matrix job's inventory step in its checkout, the artifacts laid out as download-artifact
+    lays them out, then the merge step: one key in two repositories is one known, critical row."""
+    jobs = yaml.safe_load(_readme_workflow("inventory-workflow"))["jobs"]
+    inventory_step = next(s for s in jobs["inventory"]["steps"] if s.get("name") == "Inventory")
+    merge_step = next(s for s in jobs["merge"]["steps"] if s.get("name") == "Merge")
+    shared = "matrix-shared-jwt-secret-5e2a9c7f1d3b"
+    sources = {"acme/shop": {".env.production": f"JWT_SECRET={shared}\n"}, "acme/billing": {"billing/tokens.py": f'import jwt\nKEY = "{shared}"\njwt.encode({{"exp": 1}}, KEY)\n'}, "acme/docs": {"README.md": "no keys\n"}}
+    workspace = tmp_path / "merge"
+    for index, (repository, files) in enumerate(sources.items()):
+        checkout = tmp_path / repository.replace("/", "-")
+        for rel, content in files.items():
+            (checkout / rel).parent.mkdir(parents=True, exist_ok=True)
+            (checkout / rel).write_text(content)
+        subprocess.run(["git", "init", "-q"], cwd=checkout, check=True)
+        done = _run_step(inventory_step["run"], checkout, {"REPOSITORY": repository, "KEYLINT_CACHE_DIR": str(tmp_path / "cache")})
+        assert done.returncode == 0, done.stderr
+        artifact = workspace / "inventories" / f"inventory-{index}"
+        artifact.mkdir(parents=True)
+        (checkout / "inventory.json").rename(artifact / "inventory.json")
+    known = subprocess.run(["keylint", "fingerprint"], input=shared, capture_output=True, text=True, check=True).stdout
+    (workspace / "production-keys.txt").write_text(known.replace("stdin", "payments JWT key"))
+    done = _run_step(merge_step["run"], workspace, {})
+    assert done.returncode == 1, done.stdout + done.stderr  # a known production key fails the job
+    merged = json.loads((workspace / "keys.json").read_text())
+    assert merged["repositories"] == ["acme/billing", "acme/docs", "acme/shop"]
+    [row] = merged["keys"]
+    assert row["severity"] == "critical" and row["repositories"] == ["acme/billing", "acme/shop"]
+    assert {(p["repository"], p["path"], p["code"]) for p in row["places"]} == {("acme/shop", ".env.production", "KL111"), ("acme/billing", "billing/tokens.py", "KL101")}
+    assert "in 2 repositories" in done.stdout and shared not in done.stdout + (workspace / "keys.json").read_text()

@@ -8,7 +8,7 @@ from typing import Callable, Iterable
 from keylint.checks import file_rules, kl101_hardcoded_signing_key, kl102_signing_key_env_fallback, kl103_weak_signing_key
 from keylint.checks import kl201_public_token_minting_route, kl202_token_minting_for_any_subject
 from keylint.checks import kl301_autoincrement_id_in_response, kl302_autoincrement_id_in_route
-from keylint.checks import kl401_shared_signing_key, kl402_unscoped_token, kl403_token_without_expiry
+from keylint.checks import kl401_shared_signing_key, kl402_unscoped_token, kl403_token_without_expiry, kl404_key_shared_across_environments
 from keylint.checks import kl501_unverified_token_decode, kl502_none_algorithm_accepted, kl503_decode_without_algorithms, kl504_claim_verification_disabled
 from keylint.checks.base import Context, Draft
 
@@ -25,6 +25,7 @@ REGISTRY: tuple[tuple[tuple[str, ...], Check], ...] = (
     ((kl401_shared_signing_key.CODE,), kl401_shared_signing_key.check),
     ((kl402_unscoped_token.CODE,), kl402_unscoped_token.check),
     ((kl403_token_without_expiry.CODE,), kl403_token_without_expiry.check),
+    ((kl404_key_shared_across_environments.CODE,), kl404_key_shared_across_environments.check),
     ((kl501_unverified_token_decode.CODE,), kl501_unverified_token_decode.check),
     ((kl502_none_algorithm_accepted.CODE,), kl502_none_algorithm_accepted.check),
     ((kl503_decode_without_algorithms.CODE,), kl503_decode_without_algorithms.check),

@@ -18,6 +18,7 @@ from keylint.extract.config_files import is_config_file, scan_config
 from keylint.extract.facts import FileFacts, Suppression
 from keylint.extract.jwk import scan_json
 from keylint.extract.openapi import scan_openapi
+from keylint.environments import is_environment_settings
 from keylint.extract.prefilter import worth_parsing
 from keylint.model import FileError
 
@@ -50,7 +51,7 @@ def decode(data: bytes) -> tuple[str, str | None]:
 _PROSE = (".md", ".rst", ".txt", ".adoc")
 
 
-def _suppressions(path: str, text: str) -> tuple[list[Suppression], list[FileError]]:
+def read_suppressions(path: str, text: str) -> tuple[list[Suppression], list[FileError]]:
     found: list[Suppression] = []
     errors: list[FileError] = []
     if "keylint:" not in text or path.lower().endswith(_PROSE):
@@ -82,7 +83,8 @@ def extract_file(path: str, data: bytes, catalog: Catalog, deadline: float | Non
         facts.findings.extend(scan_json(path, text))
     facts.findings.extend(scan_openapi(path, text))
     if path.endswith(PYTHON_SUFFIXES):
-        if prefilter and not worth_parsing(data) and _parses(text):
+        # an environment's settings module may hold no key words and still inherit keys (KL404)
+        if prefilter and not worth_parsing(data) and not is_environment_settings(path) and _parses(text):
             facts.deferred = True  # still checked with CPython's parser (fast), so bad files are reported
         elif "\x00" in text:
             facts.errors.append(FileError(path, "contains NUL bytes; not parsed as Python", kind="parse"))
@@ -96,7 +98,7 @@ def _secrets(path: str, data: bytes, deadline: float | None) -> tuple[FileFacts,
     text, decode_note = decode(data)
     if decode_note is not None:
         facts.errors.append(FileError(path, decode_note, kind="decode"))
-    facts.suppressions, errors = _suppressions(path, text)
+    facts.suppressions, errors = read_suppressions(path, text)
     facts.errors.extend(errors)
     from keylint.extract.secrets import ScanDeadline, scan_text
 
