@@ -40,7 +40,7 @@ def load_labels(path: Path) -> dict[tuple[str, str, int, str], dict]:
     return labels
 
 
-def findings(corpus: Path, repo: str, commit: str, snapshot: Path | None) -> list[dict]:
+def findings(corpus: Path, repo: str, commit: str, snapshot: Path | None, save: Path | None = None) -> list[dict]:
     folder = corpus / repo.replace("/", "+")
     if snapshot is not None:
         out = snapshot / f"{folder.name}.json"
@@ -53,6 +53,9 @@ def findings(corpus: Path, repo: str, commit: str, snapshot: Path | None) -> lis
                           cwd=folder, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"keylint failed on {repo}: {done.stderr.strip()[-500:]}")
+    if save is not None:
+        save.mkdir(parents=True, exist_ok=True)
+        (save / f"{folder.name}.json").write_text(done.stdout)
     return json.loads(done.stdout)["findings"]
 
 
@@ -62,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, default=HERE / "labels.jsonl")
     parser.add_argument("--list", type=Path, default=HERE / "corpus.jsonl", help="the repositories and their commits")
     parser.add_argument("--snapshot", type=Path, help="folder of owner+name.json scan outputs to use instead of scanning")
+    parser.add_argument("--save", type=Path, help="write each scan's json output here (owner+name.json), for --snapshot later")
     parser.add_argument("--show", choices=("unlabelled", "fp", "dup", "lost", "tp-low-severity"), action="append", default=[])
     parser.add_argument("--repo", action="append", help="only these repositories (owner/name)")
     args = parser.parse_args(argv)
@@ -76,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     shown: list[str] = []
     for repo in repos:
         seen: set[tuple[str, str, int, str]] = set()
-        for f in findings(args.corpus, repo, commits[repo], args.snapshot):
+        for f in findings(args.corpus, repo, commits[repo], args.snapshot, args.save):
             key = (repo, f["path"], int(f["line"]), f["code"])
             if key in seen:
                 continue  # several findings of one rule on one line are read as one

@@ -32,6 +32,10 @@ REGISTRY: tuple[tuple[tuple[str, ...], Check], ...] = (
     ((kl504_claim_verification_disabled.CODE,), kl504_claim_verification_disabled.check),
     (file_rules.CODES, file_rules.check),
 )
+# Rules decided after the checks, from their drafts, by the engine's `_after_checks`: a key proven
+# by a token read back from the files (KL115) and a key of the known-keys file (KL116). Each needs
+# what the cached analysis must not hold (secret values, the known-keys file).
+AFTER_CHECKS: tuple[str, ...] = ("KL115", "KL116")
 
 
 def run_checks(ctx: Context, enabled: Callable[[str], bool]) -> list[Draft]:
