@@ -6,10 +6,14 @@ a token in the repository (KL115) replaces the hard-coded-key findings of that
 key; so does production's key shared with other environments (KL404), where production takes it
 from. The replacing finding names what it replaces and takes over
 its related locations. Findings are matched by path, span and key digest, never by value.
+
+Both steps live here: `same_literal_once` runs with the checks (its result is cached with the
+analysis), `supersede` after the rules decided outside the cache (KL115, KL116).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterable
 
 from keylint.catalog import Catalog
@@ -56,3 +60,34 @@ def supersede(drafts: Iterable[Draft], catalog: Catalog) -> list[Draft]:
                 severity=base.severity, key=base.key,
             )
     return [changed.get(i, d) for i, d in enumerate(drafts) if i not in dropped]
+
+
+def same_literal_once(drafts: list[Draft], catalog: Catalog) -> list[Draft]:
+    """A private key used as a signing key is reported by KL110 (from the file) and KL101 (from
+    the code that uses it) on the same literal: one root cause, one finding. The stronger code is
+    kept (by severity; KL110 on a tie) and the other's fact is added to its message and related
+    locations."""
+    keys = [d for d in drafts if d.code == "KL110"]
+    if not keys:
+        return drafts
+    merged: dict[int, Draft] = {}  # id of a KL110 draft -> its merged form
+    dropped: set[int] = set()
+    for d in drafts:
+        if d.code != "KL101":
+            continue
+        same = next((k for k in keys if k.path == d.path and d.span.line <= k.span.line <= d.span.end_line), None)
+        if same is None:
+            continue
+        current = merged.get(id(same), same)
+        strength = {x.code: (x.severity or catalog.rule(x.code).severity).rank for x in (current, d)}
+        if strength["KL101"] > strength["KL110"]:
+            keep, other = d, current
+        else:
+            keep, other = current, d
+        merged[id(same)] = replace(
+            keep,
+            message=f"{keep.message} Also {other.code}: {other.message}",
+            related=keep.related + tuple(r for r in other.related if r not in keep.related),
+        )
+        dropped.add(id(d))
+    return [merged.get(id(d), d) for d in drafts if id(d) not in dropped]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Callable, Iterable
 
 from keylint.checks import file_rules, kl101_hardcoded_signing_key, kl102_signing_key_env_fallback, kl103_weak_signing_key
@@ -11,6 +10,7 @@ from keylint.checks import kl301_autoincrement_id_in_response, kl302_autoincreme
 from keylint.checks import kl401_shared_signing_key, kl402_unscoped_token, kl403_token_without_expiry, kl404_key_shared_across_environments
 from keylint.checks import kl501_unverified_token_decode, kl502_none_algorithm_accepted, kl503_decode_without_algorithms, kl504_claim_verification_disabled
 from keylint.checks.base import Context, Draft
+from keylint.supersede import same_literal_once
 
 Check = Callable[[Context], Iterable[Draft]]
 
@@ -43,35 +43,4 @@ def run_checks(ctx: Context, enabled: Callable[[str], bool]) -> list[Draft]:
     for codes, check in REGISTRY:
         if any(enabled(c) for c in codes):
             out.extend(d for d in check(ctx) if enabled(d.code))
-    return one_finding_per_literal(out, ctx)
-
-
-def one_finding_per_literal(drafts: list[Draft], ctx: Context) -> list[Draft]:
-    """A private key used as a signing key is reported by KL110 (from the file) and KL101 (from
-    the code that uses it) on the same literal: one root cause, one finding. The stronger code is
-    kept (by severity; KL110 on a tie) and the other's fact is added to its message and related
-    locations."""
-    keys = [d for d in drafts if d.code == "KL110"]
-    if not keys:
-        return drafts
-    merged: dict[int, Draft] = {}  # id of a KL110 draft -> its merged form
-    dropped: set[int] = set()
-    for d in drafts:
-        if d.code != "KL101":
-            continue
-        same = next((k for k in keys if k.path == d.path and d.span.line <= k.span.line <= d.span.end_line), None)
-        if same is None:
-            continue
-        current = merged.get(id(same), same)
-        strength = {x.code: (x.severity or ctx.catalog.rule(x.code).severity).rank for x in (current, d)}
-        if strength["KL101"] > strength["KL110"]:
-            keep, other = d, current
-        else:
-            keep, other = current, d
-        merged[id(same)] = replace(
-            keep,
-            message=f"{keep.message} Also {other.code}: {other.message}",
-            related=keep.related + tuple(r for r in other.related if r not in keep.related),
-        )
-        dropped.add(id(d))
-    return [merged.get(id(d), d) for d in drafts if id(d) not in dropped]
+    return same_literal_once(out, ctx.catalog)
