@@ -132,7 +132,7 @@ def signature(info: os.stat_result) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Entry:
+class CachedFacts:
     """Cached facts of one file, not yet unpickled; `facts_digest` names the facts themselves."""
 
     path: str
@@ -143,7 +143,7 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
-class Analysis:
+class ProjectAnalysis:
     """What linking and checking made of one set of facts, before path selection and finalizing."""
 
     drafts: tuple[Draft, ...]  # suppressions already applied
@@ -192,15 +192,15 @@ def _decode_drafts(raw: Sequence[Any]) -> tuple[Draft, ...]:
     )
 
 
-def _encode_analysis(analysis: Analysis) -> bytes:
+def _encode_analysis(analysis: ProjectAnalysis) -> bytes:
     errors = tuple((e.path, e.message, e.line, e.kind) for e in analysis.errors)
     return marshal.dumps((_encode_drafts(analysis.drafts), errors, analysis.python_files, _encode_drafts(analysis.suppressed)))
 
 
-def _decode_analysis(data: bytes) -> Analysis:
+def _decode_analysis(data: bytes) -> ProjectAnalysis:
     raw_drafts, raw_errors, python_files, raw_suppressed = marshal.loads(data)
     errors = tuple(FileError(str(p), str(m), int(line) if line is not None else None, str(kind)) for p, m, line, kind in raw_errors)
-    return Analysis(_decode_drafts(raw_drafts), errors, int(python_files), _decode_drafts(raw_suppressed))
+    return ProjectAnalysis(_decode_drafts(raw_drafts), errors, int(python_files), _decode_drafts(raw_suppressed))
 
 
 class FactCache:
@@ -292,7 +292,7 @@ class FactCache:
         mode = "\0deferred" if deferred else ""  # a module the prefilter left unparsed is its own entry
         return hashlib.sha256(f"{self.salt}{path}\0{digest}{mode}".encode("utf-8", "surrogatepass")).hexdigest()
 
-    def entries(self, files: dict[str, str], allow_deferred: bool = False) -> dict[str, Entry]:
+    def entries(self, files: dict[str, str], allow_deferred: bool = False) -> dict[str, CachedFacts]:
         """The cached facts of each file (path -> content hash), one query per few hundred files:
         the full facts, else (when `allow_deferred`) those of a prefiltered run. Not unpickled."""
         wanted: dict[str, tuple[str, str, bool]] = {}
@@ -300,17 +300,17 @@ class FactCache:
             wanted[self.key(path, digest)] = (path, digest, False)
             if allow_deferred:
                 wanted[self.key(path, digest, True)] = (path, digest, True)
-        found: dict[str, Entry] = {}
+        found: dict[str, CachedFacts] = {}
         keys = list(wanted)
         for start in range(0, len(keys), _QUERY_CHUNK):
             chunk = keys[start : start + _QUERY_CHUNK]
             for key, data in self._select(f"SELECT key, data FROM facts WHERE key IN ({','.join('?' * len(chunk))})", chunk):
                 path, digest, deferred = wanted[key]
                 if path not in found or not deferred:  # full facts win over prefiltered ones
-                    found[path] = Entry(path, digest, key, data, facts_digest(data))
+                    found[path] = CachedFacts(path, digest, key, data, facts_digest(data))
         return found
 
-    def load(self, entries: Iterable[Entry]) -> dict[str, FileFacts]:
+    def load(self, entries: Iterable[CachedFacts]) -> dict[str, FileFacts]:
         """Unpickle entries; one that fails to load is dropped from the cache and left out.
 
         The facts are plain acyclic data that live as long as the scan: the cycle collector is
@@ -360,7 +360,7 @@ class FactCache:
             digest.update(f"{path}\0{facts_digests[path]}\0".encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
-    def get_analysis(self, key: str) -> Analysis | None:
+    def get_analysis(self, key: str) -> ProjectAnalysis | None:
         rows = self._select("SELECT data FROM analyses WHERE key = ?", (key,))
         if not rows:
             return None
@@ -371,7 +371,7 @@ class FactCache:
         self.used = key
         return analysis
 
-    def put_analysis(self, key: str, analysis: Analysis) -> None:
+    def put_analysis(self, key: str, analysis: ProjectAnalysis) -> None:
         if self.db is not None:
             self.analysis = (key, _encode_analysis(analysis))
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from keylint.cache import Analysis, FactCache
+from keylint.cache import ProjectAnalysis, FactCache
 from keylint.catalog import Catalog, load_catalog
 from keylint.config import Config
 from keylint.discover import Discovered, discover, git_prefix, read_regular
@@ -89,7 +89,7 @@ class _Extracted:
     errors: list[FileError]
     hits: int  # files whose facts came from the cache
     digests: dict[str, str]  # path -> content hash, of every file read
-    analysis: Analysis | None = None  # the cached analysis of exactly the facts this run would link
+    analysis: ProjectAnalysis | None = None  # the cached analysis of exactly the facts this run would link
 
 
 def _identify(root: str, rel: str, limit: int, cache: FactCache | None) -> tuple[str, bytes | None]:
@@ -219,7 +219,7 @@ def _computed(config: Config) -> Callable[[str], bool]:
     return lambda code: config.enabled(code) or code in needed
 
 
-def _analyze(facts: list[FileFacts], config: Config, catalog: Catalog) -> Analysis:
+def _analyze(facts: list[FileFacts], config: Config, catalog: Catalog) -> ProjectAnalysis:
     """Link and check: a function of the facts, the configuration, the catalog and keylint alone."""
     # imported here: linking and the checks load every rule family, which a warm scan that
     # reuses a cached analysis never needs
@@ -230,7 +230,7 @@ def _analyze(facts: list[FileFacts], config: Config, catalog: Catalog) -> Analys
     project = Project(facts)
     drafts = run_checks(Context(project, catalog), _computed(config))
     hidden = [suppressed(d, _suppressions(project.files, d.path), config) for d in drafts]
-    return Analysis(
+    return ProjectAnalysis(
         drafts=tuple(d for d, h in zip(drafts, hidden) if not h),
         errors=tuple(e for f in facts for e in f.errors),
         python_files=sum(1 for f in facts if f.python is not None),
@@ -258,7 +258,7 @@ class _Sources:
         return read_suppressions(path, text)[0] if text is not None else []
 
 
-def _after_checks(analysis: Analysis, config: Config, catalog: Catalog) -> list[Draft]:
+def _after_checks(analysis: ProjectAnalysis, config: Config, catalog: Catalog) -> list[Draft]:
     """What is decided from the checks' findings: a key proven by a token of the repository
     (KL115, read back from the files here, in this process, and forgotten), a key of the known-keys
     file (KL116), then one finding per root cause (keylint.supersede), then only the codes asked for."""
