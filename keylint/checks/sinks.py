@@ -27,4 +27,4 @@ def order(item: tuple[str, Sink]) -> tuple[int, str, Span]:
 
 def name_based(sink: Sink) -> bool:
     """Sinks found by a key-like name rather than by a known API: values there may be names or paths."""
-    return sink.label.startswith(("key-named", "dict item")) or "=...)" in sink.label
+    return sink.kind == "name"

@@ -174,11 +174,13 @@ class Binding:
 class Sink:
     """A place whose argument or value is a signing key: a signer call or a key setting."""
 
-    kind: str  # "call" | "setting"
+    kind: str  # "call" (a known API) | "setting" (a framework key setting) | "name" (found by a key-like name alone)
     label: str  # "jwt.encode", "setting SECRET_KEY", "app.secret_key"
     operation: str  # "sign" | "verify" | "setting"
     span: Span
     key: Expr
+    # the framework setting assigned, as KL4xx names it: "SECRET_KEY", "SIMPLE_JWT.SIGNING_KEY"; None: not one
+    setting: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,13 @@ def _joined_literal(node: cst.BaseExpression) -> str | bytes | None:
     return string_value(node)
 
 
+def _item_setting(base: str, key: str) -> str:
+    """The setting an item assignment sets: an item of `app.config` is the setting itself, an item
+    of a container setting is `CONTAINER.ITEM` (`SIMPLE_JWT.SIGNING_KEY`)."""
+    owner = base.rpartition(".")[2]
+    return key if owner == "config" else f"{owner}.{key}"
+
+
 class KeyVisitor(FactVisitor):
     """KL1xx facts: bindings (how names get their values) and sinks (where keys are used)."""
 
@@ -215,8 +222,10 @@ class KeyVisitor(FactVisitor):
         # opaque values are kept too: they shadow outer names, and are key identities for KL4xx
         self.facts.bindings.append(Binding(self.scope if scope is None else scope, name, value))
 
-    def sink(self, label: str, value: Expr, span: Span, operation: str = "setting", kind: str = "setting") -> None:
-        self.facts.sinks.append(Sink(kind, label, operation, span, value))
+    def sink(
+        self, label: str, value: Expr, span: Span, operation: str = "setting", kind: str = "setting", setting: str | None = None
+    ) -> None:
+        self.facts.sinks.append(Sink(kind, label, operation, span, value, setting))
 
     def assign(self, target: cst.BaseExpression, value_node: cst.BaseExpression | None, whole: cst.CSTNode) -> None:
         if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value_node, (cst.Tuple, cst.List)):
@@ -235,15 +244,19 @@ class KeyVisitor(FactVisitor):
             if isinstance(value_node, cst.Dict):
                 self.dict_items(name, value_node)
             if self.at_definition_level and self.is_key_name(name) and value_node is not None:
-                label = f"setting {name}" if name in self.setting_names else f"key-named {'field' if self.stack else 'constant'} {name}"
-                self.sink(label, value, self.span(whole))
+                if name in self.setting_names:
+                    self.sink(f"setting {name}", value, self.span(whole), setting=name)
+                else:
+                    self.sink(f"key-named {'field' if self.stack else 'constant'} {name}", value, self.span(whole), kind="name")
         elif isinstance(target, cst.Attribute):
             attr = target.attr.value
             cls = self.enclosing_class()
             if cls is not None and isinstance(target.value, cst.Name) and target.value.value == self.self_name():
                 self.bind(attr, value, scope=cls)
             if attr == "secret_key" or (attr in self.setting_names and dotted(target.value) is not None):
-                self.sink(f"{dotted(target) or attr}", value, self.span(whole))
+                # `app.secret_key` is Flask's SECRET_KEY
+                setting = "SECRET_KEY" if attr == "secret_key" else None
+                self.sink(f"{dotted(target) or attr}", value, self.span(whole), setting=setting)
         elif isinstance(target, cst.Subscript):
             if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
                 return
@@ -254,9 +267,9 @@ class KeyVisitor(FactVisitor):
             if base == "config" or base.endswith(".config"):
                 self.bind(key, value, scope="<config>")
                 if self.is_key_name(key):
-                    self.sink(f"{base}[{key!r}]", value, self.span(whole))
+                    self.sink(f"{base}[{key!r}]", value, self.span(whole), setting=_item_setting(base, key))
             elif base.split(".")[-1] in self.containers and key in self.containers[base.split(".")[-1]]:
-                self.sink(f"{base}[{key!r}]", value, self.span(whole))
+                self.sink(f"{base}[{key!r}]", value, self.span(whole), setting=_item_setting(base, key))
 
     def dict_items(self, owner: str, node: cst.Dict) -> None:
         allowed = self.containers.get(owner, frozenset())
@@ -268,7 +281,7 @@ class KeyVisitor(FactVisitor):
                 continue
             self.bind(f"{owner}[{key}]", self.expr(element.value))
             if key in allowed:
-                self.sink(f"{owner}[{key!r}]", self.expr(element.value), self.span(element))
+                self.sink(f"{owner}[{key!r}]", self.expr(element.value), self.span(element), setting=_item_setting(owner, key))
 
     def leave_Assign(self, node: cst.Assign) -> None:
         if isinstance(node.value, cst.Call) and self.qualname(node.value.func) in _ENV_FACTORIES:
@@ -312,7 +325,7 @@ class KeyVisitor(FactVisitor):
             return
         for a in node.args:
             if a.keyword is not None and self._is_key_keyword(a.keyword.value):
-                self.sink(f"{qual}({a.keyword.value}=...)", self.expr(a.value), self.span(a))
+                self.sink(f"{qual}({a.keyword.value}=...)", self.expr(a.value), self.span(a), kind="name")
 
     def _is_key_keyword(self, name: str) -> bool:
         # a lone `key=` names dictionary and cache keys far more often than signing keys
@@ -338,7 +351,7 @@ class KeyVisitor(FactVisitor):
             value = self.expr(value_node)
             self.bind(key, value, scope="<config>")
             if self.is_key_name(key):
-                self.sink(f"{base}[{key!r}]", value, self.span(where))
+                self.sink(f"{base}[{key!r}]", value, self.span(where), setting=_item_setting(base, key))
 
     def leave_Dict(self, node: cst.Dict) -> None:
         keys: dict[str, cst.BaseExpression] = {}
@@ -350,7 +363,7 @@ class KeyVisitor(FactVisitor):
                     if key in self.setting_names or ("_" in key and self._is_key_keyword(key)):
                         # a settings-shaped item in any dict: {"SECRET_KEY": ...}, {"jwt_secret": ...};
                         # where assign/config_call saw the same item first, its sink is kept (same span)
-                        self.sink(f"dict item {key!r}", self.expr(el.value), self.span(el))
+                        self.sink(f"dict item {key!r}", self.expr(el.value), self.span(el), kind="name")
         kty = string_value(keys.get("kty"))
         private = private_members({m: string_value(keys[m]) for m in PRIVATE_MEMBERS if m in keys})
         if isinstance(kty, str) and private:

@@ -247,7 +247,7 @@ class TokenProject:
             owner, _, item = name.partition(".")
             if self.project.by_name.get(f"{owner}[{item}]" if item else name):
                 return True
-        return any(s.kind == "setting" and _setting_name(s.label) in wanted for _, s in self.project.sinks())
+        return any(s.kind == "setting" and s.setting in wanted for _, s in self.project.sinks())
 
     def sites(self) -> list[Site]:
         if self._sites is None:
@@ -260,7 +260,7 @@ class TokenProject:
         for path, setting_sink in p.sinks():
             if setting_sink.kind != "setting":
                 continue
-            name = _setting_name(setting_sink.label)
+            name = setting_sink.setting
             entry = self.key_purposes.get(name or "")
             if entry is None or not self._framework_ok(entry):
                 continue
@@ -352,18 +352,3 @@ class TokenProject:
         if any(a.startswith("literal:") for a in atoms):
             return "one hard-coded key"
         return "one key"
-
-
-def _setting_name(label: str) -> str | None:
-    """The setting a KL1xx settings sink assigns: `setting X`, `app.config['X']`, `SIMPLE_JWT['Y']`, `app.secret_key`."""
-    if label.startswith("setting "):
-        return label[len("setting ") :]
-    if label.endswith(".secret_key") or label == "secret_key":
-        return "SECRET_KEY"
-    if label.startswith("dict item "):
-        return None
-    if label.endswith("']") and "['" in label:
-        owner, _, item = label[:-2].rpartition("['")
-        owner = owner.rpartition(".")[2]
-        return item if owner == "config" else f"{owner}.{item}"
-    return None
