@@ -22,7 +22,7 @@ class Secret:
     length: int  # bytes, UTF-8
     digest: str  # sha256 of the value's bytes: joins the same key across files
     hint: str  # redacted: a few leading characters, never the whole value
-    shape: str = "text"  # text | identifier | template | path: names and references are not keys
+    shape: str = "text"  # text | identifier | template | path | label: names and references are not keys
 
     @property
     def empty(self) -> bool:
@@ -41,6 +41,10 @@ def redact(value: str | bytes) -> str:
 _TEMPLATE = re.compile(r"^\$\{.*\}$|^\{\{.*\}\}$|^<[^<>]+>$|^%\(\w+\)s$|^\$[A-Z_][A-Z0-9_]*$")
 _IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9_]{2,}$")
 _PATH = re.compile(r"^(/|\./|\.\./|~/)|\.(pem|key|crt|der|p12|pfx|jwk|jwks|json|txt)$|^[a-z]+://", re.IGNORECASE)
+# `pkg.module.function`: an import path (a handler setting), never key material
+_IMPORT_PATH = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+\.[A-Za-z_][A-Za-z0-9_]*$")
+# `{field}` placeholders in text with spaces: a format template (a message, a description)
+_FORMAT_FIELD = re.compile(r"\{[a-z_][a-z0-9_]*\}")
 
 
 def _shape(text: str) -> str:
@@ -48,8 +52,10 @@ def _shape(text: str) -> str:
         return "template"
     if _IDENTIFIER.match(text):
         return "identifier"
-    if _PATH.search(text):
+    if _PATH.search(text) or _IMPORT_PATH.match(text):
         return "path"
+    if _FORMAT_FIELD.search(text) and any(c.isspace() for c in text):
+        return "template"
     return "text"
 
 

@@ -5,7 +5,11 @@ Values are recorded as `Expr` trees, resolved across modules later by `keylint.l
 
 from __future__ import annotations
 
+import dataclasses
+
 import libcst as cst
+
+from keylint.catalog import split_words
 
 from keylint.extract.facts import (
     OPAQUE,
@@ -65,6 +69,23 @@ def _joined_literal(node: cst.BaseExpression) -> str | bytes | None:
             return left + right  # type: ignore[operator]
         return None
     return string_value(node)
+
+
+# A word a placeholder adds to the name it stands for: `{"secret_key": "secret_value"}`.
+_PLACEHOLDER_WORDS = frozenset({"value", "val"})
+
+
+def _names_itself(name: str, text: str) -> bool:
+    """A value spelled with its own name's words is a label, not key material: the name of a dict or
+    session entry (`PRIVATE_KEY = "private_key"`, `CSRF_TOKEN_KEY = "csrftoken"`), an enum member's
+    type label (`SECRET = "Secret"`), or a placeholder (`"secret_key": "secret_value"`)."""
+    words, own = split_words(text), split_words(name)
+    if not words or len(text) > 64:
+        return False
+    if set(words) & set(own) and set(words) <= set(own) | _PLACEHOLDER_WORDS:
+        return True
+    joined = "".join(words)  # "csrftoken" spells the run CSRF_TOKEN of CSRF_TOKEN_KEY
+    return any("".join(own[i:j]) == joined for i in range(len(own)) for j in range(i + 2, len(own) + 1))
 
 
 def _item_setting(base: str, key: str) -> str:
@@ -218,6 +239,18 @@ class KeyVisitor(FactVisitor):
                 self.bind(param.name.value, self.expr(param.default))
 
     # ---- bindings and sinks ----
+    def named(self, name: str, node: cst.BaseExpression | None) -> Expr:
+        """The value of `node` given to `name`: a literal that only spells its own name is a label."""
+        value = self.expr(node)
+        text = string_value(node) if node is not None else None
+        if isinstance(value, Lit) and isinstance(text, str) and _names_itself(name, text):
+            return Lit(dataclasses.replace(value.secret, shape="label"))
+        if name in self.setting_names and isinstance(node, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+            # a key setting holding several keys (SECRET_KEY_FALLBACKS, SECURITY_TOTP_SECRETS): each is a key
+            elements = [e.value for e in node.elements if isinstance(e, (cst.Element, cst.DictElement))]
+            return Alt(tuple(self.expr(e) for e in elements)) if elements else value
+        return value
+
     def bind(self, name: str, value: Expr, scope: str | None = None) -> None:
         # opaque values are kept too: they shadow outer names, and are key identities for KL4xx
         self.facts.bindings.append(Binding(self.scope if scope is None else scope, name, value))
@@ -233,9 +266,9 @@ class KeyVisitor(FactVisitor):
                 for t, v in zip(target.elements, value_node.elements):
                     self.assign(t.value, v.value, whole)
             return
-        value = self.expr(value_node)
         if isinstance(target, cst.Name):
             name = target.value
+            value = self.named(name, value_node)
             in_settings_class = bool(self.stack) and self.stack[-1][0] == "class" and self.scope in self.settings_classes
             if in_settings_class:
                 # a BaseSettings field is read from the environment; its default is the fallback
@@ -250,6 +283,7 @@ class KeyVisitor(FactVisitor):
                     self.sink(f"key-named {'field' if self.stack else 'constant'} {name}", value, self.span(whole), kind="name")
         elif isinstance(target, cst.Attribute):
             attr = target.attr.value
+            value = self.named(attr, value_node)
             cls = self.enclosing_class()
             if cls is not None and isinstance(target.value, cst.Name) and target.value.value == self.self_name():
                 self.bind(attr, value, scope=cls)
@@ -264,6 +298,7 @@ class KeyVisitor(FactVisitor):
             if not isinstance(key, str):
                 return
             base = self.qualname(target.value) or ""
+            value = self.named(key, value_node)
             if base == "config" or base.endswith(".config"):
                 self.bind(key, value, scope="<config>")
                 if self.is_key_name(key):
@@ -279,9 +314,9 @@ class KeyVisitor(FactVisitor):
             key = string_value(element.key)
             if not isinstance(key, str):
                 continue
-            self.bind(f"{owner}[{key}]", self.expr(element.value))
+            self.bind(f"{owner}[{key}]", self.named(key, element.value))
             if key in allowed:
-                self.sink(f"{owner}[{key!r}]", self.expr(element.value), self.span(element), setting=_item_setting(owner, key))
+                self.sink(f"{owner}[{key!r}]", self.named(key, element.value), self.span(element), setting=_item_setting(owner, key))
 
     def leave_Assign(self, node: cst.Assign) -> None:
         if isinstance(node.value, cst.Call) and self.qualname(node.value.func) in _ENV_FACTORIES:
@@ -325,7 +360,7 @@ class KeyVisitor(FactVisitor):
             return
         for a in node.args:
             if a.keyword is not None and self._is_key_keyword(a.keyword.value):
-                self.sink(f"{qual}({a.keyword.value}=...)", self.expr(a.value), self.span(a), kind="name")
+                self.sink(f"{qual}({a.keyword.value}=...)", self.named(a.keyword.value, a.value), self.span(a), kind="name")
 
     def _is_key_keyword(self, name: str) -> bool:
         # a lone `key=` names dictionary and cache keys far more often than signing keys
@@ -348,7 +383,7 @@ class KeyVisitor(FactVisitor):
             key = string_value(node.args[0].value)
             items = [(key, node.args[1].value, node)] if isinstance(key, str) else []
         for key, value_node, where in items:
-            value = self.expr(value_node)
+            value = self.named(key, value_node)
             self.bind(key, value, scope="<config>")
             if self.is_key_name(key):
                 self.sink(f"{base}[{key!r}]", value, self.span(where), setting=_item_setting(base, key))
@@ -363,7 +398,7 @@ class KeyVisitor(FactVisitor):
                     if key in self.setting_names or ("_" in key and self._is_key_keyword(key)):
                         # a settings-shaped item in any dict: {"SECRET_KEY": ...}, {"jwt_secret": ...};
                         # where assign/config_call saw the same item first, its sink is kept (same span)
-                        self.sink(f"dict item {key!r}", self.expr(el.value), self.span(el), kind="name")
+                        self.sink(f"dict item {key!r}", self.named(key, el.value), self.span(el), kind="name")
         kty = string_value(keys.get("kty"))
         private = private_members({m: string_value(keys[m]) for m in PRIVATE_MEMBERS if m in keys})
         if isinstance(kty, str) and private:
