@@ -82,8 +82,8 @@ def _names_itself(name: str, text: str) -> bool:
     words, own = split_words(text), split_words(name)
     if not words or len(text) > 64:
         return False
-    if set(words) & set(own) and set(words) <= set(own) | _PLACEHOLDER_WORDS:
-        return True
+    if words == own or len(words) > 1 and set(words) & set(own) and set(words) <= set(own) | _PLACEHOLDER_WORDS:
+        return True  # one word is a label only as the whole name: "secret" for `secret_key` is a (weak) key
     joined = "".join(words)  # "csrftoken" spells the run CSRF_TOKEN of CSRF_TOKEN_KEY
     return any("".join(own[i:j]) == joined for i in range(len(own)) for j in range(i + 2, len(own) + 1))
 
