@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft
-from keylint.extract.tokens import Const
+from keylint.extract.token_facts import Const
 CODE = "KL403"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft
-from keylint.extract.tokens import Const
+from keylint.extract.token_facts import Const
 CODE = "KL501"
 # Header fields a verifier legitimately reads before verifying (to pick the key).
 _HEADER_FIELDS = frozenset({"kid", "alg", "typ", "cty", "jku", "x5u", "x5t", "x5t#S256", "crit"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft
-from keylint.extract.tokens import Const
+from keylint.extract.token_facts import Const
 CODE = "KL504"
 _CLAIMS = {"verify_exp": "expiry (exp)", "verify_aud": "audience (aud)", "verify_iss": "issuer (iss)"}
 

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from keylint.catalog import Catalog
 from keylint.extract.facts import Env, Expr, Lit, Setting, Sink, Weak
-from keylint.extract.tokens import Claims, Const, Map, Name, QualName, Seq, TokenCall, TokenFacts, TokenSetting, Unknown, Val, token_facts
+from keylint.extract.token_facts import Claims, Const, Map, Name, QualName, Seq, TokenCall, TokenFacts, TokenSetting, Unknown, Val, token_facts
 from keylint.link.names import MAX_DEPTH, scope_chain
 from keylint.link.project import Project
 from keylint.link.values import ValueWalk
