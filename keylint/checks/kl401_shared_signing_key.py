@@ -19,7 +19,7 @@ def check(ctx: Context) -> Iterator[Draft]:
         purposes = {s.purpose for s in group}
         # a key read as the framework secret (`app.config["SECRET_KEY"]`) also signs its sessions
         for a in atoms:
-            entry = tp.key_purposes.get(a.partition(":")[2]) if a.startswith("setting:") else None
+            entry = tp.key_purposes.get(a.name) if a.kind == "setting" else None
             if entry is not None and entry["purpose"] == "framework" and tp._framework_ok(entry):
                 purposes.add("framework")
         if len(purposes) < 2:

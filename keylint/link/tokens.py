@@ -25,6 +25,34 @@ _UNKNOWN = Unknown()
 _SIGNER_PURPOSE = {"itsdangerous": "signed-data", "hmac": "hmac", "cryptography": "hmac"}
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class KeyAtom:
+    """One thing that names a key. Two signing sites use one key when their atoms meet.
+
+    `kind`: "literal" (`name` is the value's digest), "weak" (a predictable generator at `path`,
+    `name` "line:column"), "env" (an environment variable), "setting" (a framework setting name),
+    "binding" (an opaque constant or class attribute `name` of `scope` in `path`; `member`: the
+    attributes read from it, `USER_KEY.secret`)."""
+
+    kind: str
+    name: str
+    path: str = ""
+    scope: str = ""
+    member: tuple[str, ...] = ()
+
+    @property
+    def shown(self) -> str:
+        """How a message names it: the setting, the variable, the constant (with its attributes)."""
+        return ".".join((self.name, *self.member))
+
+
+Atoms = frozenset[KeyAtom]
+
+
+def setting_atom(name: str) -> KeyAtom:
+    return KeyAtom("setting", name)
+
+
 @dataclass(frozen=True, slots=True)
 class Site:
     """A place that decides, or relies on, the key that signs something."""
@@ -34,7 +62,7 @@ class Site:
     purpose: str  # a `[[token_purpose]]` name
     what: str  # "jwt.encode()", "setting JWT_SECRET_KEY", "create_access_token()"
     kind: str  # choice (the key is named here) | mint (a library's key) | default (a library default)
-    atoms: frozenset[str]
+    atoms: Atoms
     library: str = ""
 
 
@@ -44,7 +72,7 @@ class KeyIdentity:
     constant whose value is opaque. A function's key is what its return value says, whatever the
     arguments (`get_key("user")` and `get_key("admin")` meet only where it returns one constant)."""
 
-    empty: frozenset[str] = frozenset()
+    empty: Atoms = frozenset()
     binds_arguments = False
     names_members = True
 
@@ -52,38 +80,38 @@ class KeyIdentity:
         self.project = project
         self.key_settings = key_settings  # `[[key_purpose]]` settings: a definition of one names the key
 
-    def join(self, parts: Iterable[frozenset[str]]) -> frozenset[str]:
+    def join(self, parts: Iterable[Atoms]) -> Atoms:
         return frozenset().union(*parts)
 
-    def literal(self, path: str, lit: Lit) -> frozenset[str]:
-        return frozenset() if lit.secret.empty else frozenset({f"literal:{lit.secret.digest}"})
+    def literal(self, path: str, lit: Lit) -> Atoms:
+        return frozenset() if lit.secret.empty else frozenset({KeyAtom("literal", lit.secret.digest)})
 
-    def weak(self, path: str, weak: Weak) -> frozenset[str]:
-        return frozenset({f"weak:{path}:{weak.span.line}:{weak.span.column}"})
+    def weak(self, path: str, weak: Weak) -> Atoms:
+        return frozenset({KeyAtom("weak", f"{weak.span.line}:{weak.span.column}", path)})
 
-    def env(self, path: str, env: Env, default: Callable[[], frozenset[str]]) -> frozenset[str]:
-        return frozenset({f"env:{env.var}"}) if env.var else frozenset()
+    def env(self, path: str, env: Env, default: Callable[[], Atoms]) -> Atoms:
+        return frozenset({KeyAtom("env", env.var)}) if env.var else frozenset()
 
-    def concat(self, parts: list[frozenset[str]]) -> frozenset[str]:
+    def concat(self, parts: list[Atoms]) -> Atoms:
         return frozenset().union(*parts)
 
-    def setting(self, name: str, found: frozenset[str]) -> frozenset[str]:
-        return found | {f"setting:{name}"}
+    def setting(self, name: str, found: Atoms) -> Atoms:
+        return found | {setting_atom(name)}
 
-    def binding(self, path: str, scope: str, name: str, found: frozenset[str], bound: bool) -> frozenset[str]:
+    def binding(self, path: str, scope: str, name: str, found: Atoms, bound: bool) -> Atoms:
         definition = scope == "" or scope == "<config>" or scope in self.project.python[path].classes
         if not definition:
             return found
         setting = name.replace("[", ".").rstrip("]")
         if setting in self.key_settings:
-            found = found | {f"setting:{setting}"}
+            found = found | {setting_atom(setting)}
         if not found and bound:
-            return frozenset({f"binding:{path}:{scope}:{name}"})  # an opaque module constant or class attribute
+            return frozenset({KeyAtom("binding", name, path, scope)})  # an opaque module constant or class attribute
         return found
 
-    def member(self, of: frozenset[str], attr: str) -> frozenset[str]:
+    def member(self, of: Atoms, attr: str) -> Atoms:
         # `USER_KEY.secret` where USER_KEY is an opaque constant: the same attribute of the same constant
-        return frozenset(f"{a}.{attr}" for a in of if a.startswith("binding:"))
+        return frozenset(KeyAtom(a.kind, a.name, a.path, a.scope, (*a.member, attr)) for a in of if a.kind == "binding")
 
 
 class TokenProject:
@@ -218,7 +246,7 @@ class TokenProject:
         return names, complete, header
 
     # ---- key identity ----
-    def atoms(self, path: str, expr: Expr | None) -> frozenset[str]:
+    def atoms(self, path: str, expr: Expr | None) -> Atoms:
         """What identifies the key `expr` evaluates to; empty when nothing does (a parameter, a call)."""
         return self._identity.walk(path, expr)
 
@@ -261,10 +289,10 @@ class TokenProject:
             if setting_sink.kind != "setting":
                 continue
             name = _setting_name(setting_sink.label)
-            entry = self.key_purposes.get(name or "")
-            if entry is None or not self._framework_ok(entry):
+            entry = self.key_purposes.get(name) if name is not None else None
+            if name is None or entry is None or not self._framework_ok(entry):
                 continue
-            atoms = self.atoms(path, setting_sink.key) | {f"setting:{name}"}
+            atoms = self.atoms(path, setting_sink.key) | {setting_atom(name)}
             yield Site(path, setting_sink.span, entry["purpose"], f"setting {name}", "choice", atoms)
         # explicit token encoding
         for path, call in self.calls("encode"):
@@ -292,20 +320,20 @@ class TokenProject:
                 yield Site(path, span, purpose, f"{api}()", "choice", self.atoms(path, sink.key), library)
         # library defaults the project relies on
         for entry, evidence_path, span in self.relied_defaults():
-            yield Site(evidence_path, span, entry["purpose"], entry["library"], "default", frozenset({f"setting:{entry['default']}"}), entry["library"])
+            yield Site(evidence_path, span, entry["purpose"], entry["library"], "default", frozenset({setting_atom(entry["default"])}), entry["library"])
 
     def _framework_ok(self, entry: dict[str, Any]) -> bool:
         frameworks = entry.get("frameworks")
         return not frameworks or bool(self.frameworks & set(frameworks))
 
-    def _library_key(self, setting: str) -> frozenset[str]:
+    def _library_key(self, setting: str) -> Atoms:
         for entry in self.defaults:
             if entry["setting"] == setting and not self.setting_overridden(list(entry["overrides"])):
-                return frozenset({f"setting:{entry['default']}"})
+                return frozenset({setting_atom(entry["default"])})
         if not setting:
             return frozenset()
         owner, _, item = setting.partition(".")
-        return self.atoms("", Setting(f"{owner}[{item}]" if item else owner)) | {f"setting:{setting}"}
+        return self.atoms("", Setting(f"{owner}[{item}]" if item else owner)) | {setting_atom(setting)}
 
     def relied_defaults(self) -> list[tuple[dict[str, Any], str, Span]]:
         """Libraries in use whose key setting is not set: (entry, path, span of the best evidence)."""
@@ -321,9 +349,9 @@ class TokenProject:
 
     def groups(self) -> list[list[Site]]:
         """Sites that share one key (atoms meet), each group in site order; sites with no atoms stay out."""
-        parent: dict[str, str] = {}
+        parent: dict[KeyAtom, KeyAtom] = {}
 
-        def find(a: str) -> str:
+        def find(a: KeyAtom) -> KeyAtom:
             while parent.setdefault(a, a) != a:
                 parent[a] = parent[parent[a]]
                 a = parent[a]
@@ -334,22 +362,18 @@ class TokenProject:
             first, *rest = sorted(s.atoms)
             for a in rest:
                 parent[find(a)] = find(first)
-        grouped: dict[str, list[Site]] = {}
+        grouped: dict[KeyAtom, list[Site]] = {}
         for s in sites:
             grouped.setdefault(find(min(s.atoms)), []).append(s)
         return sorted(grouped.values(), key=lambda g: (g[0].path, g[0].span))
 
-    def describe_key(self, atoms: frozenset[str]) -> str:
-        settings = sorted(a.partition(":")[2] for a in atoms if a.startswith("setting:"))
-        if settings:
-            return f"the key in {' = '.join(settings)}"
-        envs = sorted(a.partition(":")[2] for a in atoms if a.startswith("env:"))
-        if envs:
-            return f"the key from environment variable {envs[0]}"
-        bindings = sorted(a.split(":")[-1] for a in atoms if a.startswith("binding:"))
-        if bindings:
-            return f"the key {bindings[0]}"
-        if any(a.startswith("literal:") for a in atoms):
+    def describe_key(self, atoms: Atoms) -> str:
+        """The key as messages (and KL401's fingerprint token) name it."""
+        for kind, text in (("setting", "the key in {}"), ("env", "the key from environment variable {}"), ("binding", "the key {}")):
+            names = sorted(a.shown for a in atoms if a.kind == kind)
+            if names:
+                return text.format(" = ".join(names) if kind == "setting" else names[0])
+        if any(a.kind == "literal" for a in atoms):
             return "one hard-coded key"
         return "one key"
 
