@@ -21,6 +21,8 @@ def check(ctx: Context) -> Iterator[Draft]:
             continue  # reading kid/alg to choose the key reveals no claim
         if read.operation == "decode" and read.none_guard:
             continue  # the token's own header switched verification off: KL502 reports it
+        if read.operation != "unverified-header" and tp.timing_only(read):
+            continue  # reading exp to decide when to refresh trusts no identity or permission
         if tp.verified_before_use(path, read):
             continue  # peek, then verify the same token: the usual way to choose the key
         yield Draft(CODE, path, read.span, _message(tp, path, read), token=_token(read), severity=_severity(tp, path, read))

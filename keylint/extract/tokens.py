@@ -506,6 +506,9 @@ class TokenVisitor(FactVisitor):
         if isinstance(inner, cst.Call):
             qual = self.qualname(inner.func) or ""
             entry = self.calls.get(qual)
+            if entry is None and qual == "json.loads" and inner.args and self._decoded_segment(fn, inner.args[0].value):
+                self.pending[id(inner)] = names  # claims decoded by hand: what is read from them counts
+                return
             if entry is not None:
                 self.pending[id(inner)] = names
                 if entry["operation"] == "unverified-header":

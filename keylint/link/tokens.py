@@ -41,6 +41,7 @@ from keylint.link.values import ValueWalk
 from keylint.model import Span
 
 _UNKNOWN = Unknown()
+_TIMING_CLAIMS = frozenset({"exp", "iat", "nbf"})
 _TYPE_CLAIMS = ("token_type", "type", "typ", "token_use", "kind", "purpose")
 _TOKEN_WORDS = frozenset({"token", "tokens", "jwt", "link", "links", "url", "signature"})
 _CLAUSE = re.compile(r"\s*(===|==|~=|>=|<=|!=|>|<|\^|~)?\s*v?(\d+)(?:\.(\d+))?")
@@ -342,6 +343,11 @@ class TokenProject:
         """The claims read here only reach logging, a diagnostic print or a test assertion."""
         return bool(read.uses) and all(u.kind in ("log", "assert") for u in read.uses)
 
+    def timing_only(self, read: TokenCall) -> bool:
+        """Only the token's lifetime is read (`claims["exp"]`: is it expired, time to refresh?):
+        nothing about identity or permission is trusted."""
+        return bool(read.used_keys) and set(read.used_keys) <= _TIMING_CLAIMS
+
     def published_default_keys(self) -> Iterator[tuple[str, DefaultKeyCall, dict[str, Any]]]:
         """Calls that leave a library signing with the secret printed in its own source: no key
         keyword, nothing else that configures it, and no key in the app's config in that module.
@@ -374,8 +380,10 @@ class TokenProject:
         return False, ""
 
     def minted_purposes(self, app: str) -> set[str]:
-        """What the application mints tokens for (encodes, library minters, helpers told by their callers)."""
-        return {s.purpose for s in self.sites() if s.mints and s.app == app and not s.claim}
+        """What the application mints tokens for (encodes, library minters, helpers told by their
+        callers). A library's own access and refresh tokens are one kind here: the library types
+        them and checks the type on every verify (flask-jwt-extended, simplejwt, fastapi-jwt-auth)."""
+        return {"access" if s.kind == "mint" and s.purpose == "refresh" else s.purpose for s in self.sites() if s.mints and s.app == app and not s.claim}
 
     def type_scoped(self, app: str) -> bool:
         """Every token the application mints names its kind in a type claim (`token_type`), and
