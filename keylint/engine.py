@@ -228,7 +228,7 @@ def _analyze(facts: list[FileFacts], config: Config, catalog: Catalog) -> Projec
     from keylint.link import Project
 
     project = Project(facts)
-    drafts = run_checks(Context(project, catalog), _computed(config))
+    drafts = run_checks(Context(project, catalog, config), _computed(config))
     hidden = [suppressed(d, _suppressions(project.files, d.path), config) for d in drafts]
     return ProjectAnalysis(
         drafts=tuple(d for d, h in zip(drafts, hidden) if not h),

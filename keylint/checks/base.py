@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from keylint.catalog import Catalog
+from keylint.config import Config
+from keylint.finalize import is_test_path
 from keylint.link.keys import KeyFlows
 from keylint.link.models import ModelIndex
 from keylint.link.project import Project
@@ -23,6 +26,10 @@ class Context:
 
     project: Project
     catalog: Catalog
+    config: Config = Config(root=Path("."))  # test paths: which files are not the application
+
+    def is_test(self, path: str) -> bool:
+        return is_test_path(path, self.config)
 
     @cached_property
     def keys(self) -> KeyFlows:
@@ -32,7 +39,7 @@ class Context:
     @cached_property
     def tokens(self) -> TokenProject:
         """KL4xx/KL5xx: signing sites, key identity, token option values."""
-        return TokenProject(self.project, self.catalog)
+        return TokenProject(self.project, self.catalog, self.is_test)
 
     @cached_property
     def routes(self) -> RouteProject:

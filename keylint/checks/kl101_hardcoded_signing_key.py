@@ -71,3 +71,16 @@ def check(ctx: Context) -> Iterator[Draft]:
             ),
             key=secret.digest,
         )
+    # no key at all: a library that then signs with the secret printed in its own source (KL4xx's
+    # token linker finds these calls; the key is as public as a literal in the project)
+    for path, call, entry in ctx.tokens.published_default_keys():
+        yield Draft(
+            code=CODE,
+            path=path,
+            span=call.span,
+            message=(
+                f"{entry['library']} is set up here without {entry['keyword']}= or {entry['setting']}: it signs tokens with "
+                "the default secret printed in its own source, which anyone can read. Pass a key loaded from a secret manager."
+            ),
+            token=f"published-default:{call.api}:{call.app or ''}",
+        )

@@ -1,11 +1,13 @@
-"""KL402 unscoped-token: tokens without an audience where one key serves several purposes, and
-without a key id where keys rotate."""
+"""KL402 unscoped-token: tokens without an audience where one application mints several kinds, and
+without a key id where its keys rotate."""
 
 from __future__ import annotations
 
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft
+from keylint.model import Severity
+
 CODE = "KL402"
 _CONSEQUENCES = (
     ("a token minted for one purpose is accepted by every verifier of another; set aud per purpose.", "no audience"),
@@ -15,15 +17,30 @@ _CONSEQUENCES = (
 
 def check(ctx: Context) -> Iterator[Draft]:
     tp = ctx.tokens
-    purposes = {tp.purpose_of(c.claims, c.words) or "access" for _, c in tp.calls("encode")}
-    purposes |= {tp.purpose_of(c.claims, c.words) or str(tp.call_entries.get(c.api, {}).get("purpose", "access")) for _, c in tp.calls("mint")}
-    several = len(purposes) >= 2
-    rotates, why = tp.rotates()
+    apps = tp.apps
+    # purposes are counted per application: tests are measured against the application they test,
+    # examples and standalone scripts stand alone; kinds told apart by a type claim every verifier reads are scoped
+    several: dict[str, int] = {}
+    rotation: dict[str, tuple[bool, str]] = {}
+
+    def kinds(app: str) -> int:
+        if app not in several:
+            several[app] = 0 if tp.type_scoped(app) else len(tp.minted_purposes(app))
+        return several[app]
+
+    def rotates(app: str) -> tuple[bool, str]:
+        if app not in rotation:
+            rotation[app] = tp.rotates(app)
+        return rotation[app]
+
     for path, call in tp.calls("encode"):
+        app = apps.judged_by(path)
         reasons = []
-        if several and call.claims is not None and not call.claims.open and "aud" not in call.claims.keys:
-            reasons.append(f"no audience (aud) although the project mints tokens for {len(purposes)} purposes")
-        if rotates and call.kid is False:
+        count = kinds(app)
+        if count >= 2 and call.claims is not None and not call.claims.open and "aud" not in call.claims.keys:
+            reasons.append(f"no audience (aud) although the {_what(app)} mints tokens for {count} purposes")
+        rotating, why = rotates(app)
+        if rotating and call.kid is False:
             reasons.append(f"no key id (kid) header although {why}")
         if reasons:
             yield Draft(
@@ -31,17 +48,30 @@ def check(ctx: Context) -> Iterator[Draft]:
                 f"Token minted with {' and '.join(reasons)}: "
                 + " ".join(consequence for consequence, reason in _CONSEQUENCES if any(r.startswith(reason) for r in reasons)),
                 token=f"unscoped-mint:{call.api}:{call.scope}:{','.join(sorted(call.claims.keys if call.claims else ()))}",
+                severity=_severity(app),
             )
-    if not several:
-        return
     for path, call in tp.calls("decode"):
+        app = apps.judged_by(path)
+        count = kinds(app)
+        if count < 2:
+            continue
         if call.audience or tp.signature_off(path, call) or tp.flag(path, call.options, "verify_aud") is False:
             continue  # KL501 / KL504 say what is wrong with those
-        if call.api == "jose.jws.verify":
-            continue  # a JWS, not a JWT: no claims to check
+        if call.api == "jose.jws.verify" or call.api == "jwcrypto.jwt.JWT":
+            continue  # a JWS has no claims to check; jwcrypto checks aud through check_claims
         yield Draft(
             CODE, path, call.span,
-            f"Token verified without checking its audience (no audience=) in a project that mints tokens for "
-            f"{len(purposes)} purposes: a token minted for another purpose passes here. Pass audience= for the purpose this endpoint accepts.",
+            f"Token verified without checking its audience (no audience=) in {_what(app, article=True)} that mints tokens for "
+            f"{count} purposes: a token minted for another purpose passes here. Pass audience= for the purpose this endpoint accepts.",
             token=f"unscoped-verify:{call.api}:{call.scope}",
+            severity=_severity(app),
         )
+
+
+def _what(app: str, article: bool = False) -> str:
+    noun = "example" if app.startswith("example:") else "script" if app.startswith("script:") else "project"
+    return f"{'an' if noun == 'example' else 'a'} {noun}" if article else noun
+
+
+def _severity(app: str) -> Severity | None:
+    return Severity.LOW if app.startswith(("script:", "example:", "docs:")) else None

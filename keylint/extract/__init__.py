@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from keylint.catalog import Catalog
 from keylint.extract.config_files import is_config_file, scan_config
+from keylint.extract.dependencies import is_dependency_file, scan_dependencies
 from keylint.extract.facts import FileFacts, Suppression
 from keylint.extract.jwk import scan_json
 from keylint.extract.openapi import scan_openapi
@@ -77,6 +78,8 @@ def extract_file(path: str, data: bytes, catalog: Catalog, deadline: float | Non
     `accepted`: CPython's parser has already accepted these bytes (a deferred module, extracted
     in full because a parsed one imports it), so the nesting guard need not parse them again."""
     facts, text = _secrets(path, data, deadline)
+    if is_dependency_file(path):
+        facts.dependencies = scan_dependencies(text)
     if is_config_file(path):
         facts.findings.extend(scan_config(path, text, catalog.key_names))
     if path.endswith((".json", ".jwk", ".jwks")):

@@ -203,6 +203,16 @@ class FileFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class Dependency:
+    """A declared requirement (requirements files, pyproject.toml, setup.py, setup.cfg, Pipfile):
+    a lower-cased distribution name and its version spec as written (`>=2.1,<3`, "" for none)."""
+
+    name: str
+    spec: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Suppression:
     line: int
     codes: frozenset[str]
@@ -235,3 +245,4 @@ class FileFacts:
     findings: list[FileFinding] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    dependencies: list[Dependency] = field(default_factory=list)

@@ -188,6 +188,9 @@ class KeyVisitor(FactVisitor):
                 return Setting(key)
         if qual in _PASS_THROUGH_CALLS:
             return self.expr(first)
+        if qual in ("typing.cast", "typing_extensions.cast"):  # `cast(str, settings.SECRET_KEY)`: the value, typed
+            value = argument(node, 1, "val")
+            return self.expr(value) if value is not None else OPAQUE
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in _PASS_THROUGH_METHODS:
             return self.expr(node.func.value)
         weak = self.weakness(node)
