@@ -11,7 +11,7 @@ from keylint.catalog import load_catalog
 from keylint.config import load_config
 from keylint.discover import discover
 from keylint.engine import ScanOptions, _extract_all
-from keylint.extract.routes import PathParam, RouteFacts, parse_path_params
+from keylint.extract.routes.facts import PathParam, RouteFacts, parse_path_params
 from keylint.link import Project
 from keylint.link.routes import RouteProject, join_path
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from keylint.catalog import split_words
-from keylint.extract.routes import ClassInfo, Param, Route
+from keylint.extract.routes.facts import ClassInfo, Param, Route
 from keylint.link.routes.linked import Access, Handler, Node
 from keylint.link.routes.topology import _MAX_CHAIN, RouteTopology
 

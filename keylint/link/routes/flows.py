@@ -4,7 +4,7 @@ and call sites), the credential checks on the way, role and ownership checks."""
 
 from __future__ import annotations
 
-from keylint.extract.routes import CallSite, ClassInfo, FunctionInfo, Param, Sources
+from keylint.extract.routes.facts import CallSite, ClassInfo, FunctionInfo, Param, Sources
 from keylint.link.routes.access import RouteAccess
 from keylint.link.routes.linked import Handler, HandlerAnalysis, LinkedRoute, MintFlow, Where
 from keylint.link.routes.topology import RouteTopology

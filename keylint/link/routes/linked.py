@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from keylint.extract.routes import Check, ClassInfo, Mint, PathParam, Route, Sources
+from keylint.extract.routes.facts import Check, ClassInfo, Mint, PathParam, Route, Sources
 from keylint.model import Span
 
 Node = tuple[str, str]  # (file, container name within it)

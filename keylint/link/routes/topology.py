@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterator, TypeVar
 
-from keylint.extract.routes import ClassInfo, FunctionInfo, Route, RouteCatalog, RouteFacts, parse_path_params
+from keylint.extract.routes.catalog import RouteCatalog
+from keylint.extract.routes.facts import FAMILY, ClassInfo, FunctionInfo, Route, RouteFacts, parse_path_params
 from keylint.link.project import Project
 from keylint.link.routes.linked import AccessJudge, Handler, LinkedRoute, Node, Where, join_path
 from keylint.model import Span
@@ -26,7 +27,7 @@ class RouteTopology:
         self.rc = rc
         self._container_names: dict[str, set[str]] = {}
         self.facts: dict[str, RouteFacts] = {
-            path: py.families["routes"] for path, py in project.python.items() if "routes" in py.families
+            path: py.families[FAMILY] for path, py in project.python.items() if FAMILY in py.families
         }
         self.parents: dict[Node, list[tuple[Node | None, str | None, tuple[str, ...], Where]]] = {}
         for path, rf in self.facts.items():

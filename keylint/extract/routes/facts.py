@@ -1,0 +1,214 @@
+"""Route facts: what one module declares about web routes and what its functions do, as plain values.
+
+Everything lands in `facts.families["routes"]`, a `RouteFacts` (`route_facts(facts)`). Its public
+surface, for other families:
+
+- `RouteFacts.routes`: `Route` declarations as written in this module. `owner` names the app, router,
+  blueprint or urlpatterns list they hang on (a local name, an imported qualname, or a synthetic
+  `<list@L:C>` for an inline list); `path` is this module's piece only (`keylint.link.routes` joins
+  prefixes); `path_params` are `PathParam(name, converter)` parsed from it (`<int:pk>` -> ("pk", "int"),
+  `{item_id}` -> ("item_id", ""), `(?P<pk>\\d+)` -> ("pk", "\\d+")); `handler` is the handler's
+  qualname (local `f`/`C` or imported `pkg.views.f`), `handler_kind` "function" or "class".
+- `RouteFacts.functions[qualname]`: `FunctionInfo` with `params` (`Param`: name, annotation qualname,
+  FastAPI dependency target, default call), `decorators`, `calls` (`CallSite`: callee qualname and the
+  sources of each argument), `mints` (`Mint`: minter, token kind, where its subject comes from),
+  `checks` (credential verification), `auth_markers` (reads of authentication state), `rejects`.
+- `RouteFacts.classes`, `objects` (route containers with their own prefix/dependencies), `mounts`
+  (include_router, register_blueprint, Django include, Starlette Mount, ...), `hooks`
+  (`before_request`), `aliases` (`CurrentUser = Annotated[User, Depends(...)]`) and `settings`
+  (DRF `DEFAULT_PERMISSION_CLASSES`, `ROOT_URLCONF`, `MIDDLEWARE`).
+
+Sources say where a value comes from, as strings: "request" (what the caller sends), "param:<name>"
+(a parameter, classified by the linker), "credential" (an identity established by verifying a
+credential), "const" (a literal or ALL_CAPS constant), "new" (an object made here: a sign-up's new
+account), "db" (a record fetched with no caller input: the first user), "call:<qualname>" (what a
+project function returns), "obj:<qualname>" (an instance of that class: a form reads the request).
+
+This module imports no LibCST: the linker reads these values without loading the parser.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from keylint.extract.facts import PythonFacts
+from keylint.model import Span
+
+FAMILY = "routes"
+
+Sources = frozenset[str]
+NONE: Sources = frozenset()
+CONST: Sources = frozenset({"const"})
+
+_PARAM_PATTERNS = (
+    re.compile(r"\(\?P<(?P<name>\w+)>(?P<conv>[^)]*)\)"),  # Django re_path: (?P<pk>\d+)
+    re.compile(r"(?<!\?P)<(?:(?P<conv>[\w.]+)(?:\([^)]*\))?:)?(?P<name>\w+)>"),  # Flask / Django: <int:pk>, <pk>
+    re.compile(r"\{(?P<name>\w+)(?::(?P<conv>[^{}]*(?:\{[^{}]*\}[^{}]*)*))?\}"),  # FastAPI / Starlette / aiohttp: {id}, {id:int}, {id:\d+}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PathParam:
+    name: str
+    converter: str  # "int", "str", "uuid", a regex, or "" when unspecified
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    position: int  # index among positional parameters; -1 keyword-only, -2 *args/**kwargs
+    annotation: str | None  # qualname of the annotation (inside Annotated[...], the first argument)
+    dependency: str | None  # FastAPI Depends/Security target qualname; "" for `Depends()` (the annotation)
+    default_call: str | None  # qualname of a call used as default (`fastapi.Body`, `fastapi.Path`)
+
+
+@dataclass(frozen=True, slots=True)
+class Decorator:
+    name: str  # qualname of the decorator (of the callee when called)
+    span: Span
+    called: bool
+    args: tuple[str, ...] = ()  # qualnames/literals of positional args, lists flattened
+    keywords: tuple[tuple[str, str], ...] = ()  # keyword -> literal text or qualname
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    position: int  # -1 for a keyword argument
+    keyword: str | None
+    sources: Sources
+    text: str = ""  # normalized source of the argument (of its subject key, for a dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    callee: str  # qualname after import resolution; `C.m` for `self.m(...)` in class C
+    span: Span
+    args: tuple[Arg, ...]
+    self_call: bool = False  # `self.m(...)`: the first parameter of the callee is not an argument
+    delivered: bool = False  # its result is handed to a send/mail call, not returned to the caller
+
+
+@dataclass(frozen=True, slots=True)
+class Mint:
+    minter: str  # catalog name of the minting call
+    kind: str  # jwt | session | signed | api-token
+    span: Span
+    subject: Sources
+    subject_text: str  # normalized source of the subject expression (for messages and fingerprints)
+    delivered: bool = False  # the token is sent out of band (an email), not returned
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    what: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    framework: str  # from the catalog entry or the owner's factory; "" when only the linker can tell
+    owner: str | None
+    path: str | None  # None when not a literal
+    path_params: tuple[PathParam, ...]
+    methods: tuple[str, ...]
+    handler: str
+    handler_kind: str  # "function" | "class"
+    span: Span  # the decorator, or the registration call
+    decorated: bool  # declared by a decorator on the handler
+    dependencies: tuple[str, ...] = ()
+    wrappers: tuple[str, ...] = ()  # `login_required(view)` in urls.py
+
+
+@dataclass(frozen=True, slots=True)
+class RouterObject:
+    name: str
+    factory: str
+    framework: str
+    span: Span
+    prefix: str | None
+    dependencies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Mount:
+    parent: str | None  # None: a root urlconf/app-level list
+    child: str
+    prefix: str | None
+    span: Span
+    dependencies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Hook:
+    owner: str
+    function: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ClassInfo:
+    qualname: str
+    span: Span
+    bases: tuple[str, ...]
+    attrs: tuple[tuple[str, tuple[str, ...]], ...]
+    decorators: tuple[Decorator, ...]
+
+    def attr(self, name: str) -> tuple[str, ...] | None:
+        for key, value in self.attrs:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(slots=True)
+class FunctionInfo:
+    qualname: str
+    span: Span  # the `def` line
+    cls: str | None  # the class it is a method of
+    params: tuple[Param, ...]
+    decorators: tuple[Decorator, ...]
+    calls: list[CallSite] = field(default_factory=list)
+    mints: list[Mint] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    auth_markers: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    compares: list[tuple[Sources, ...]] = field(default_factory=list)  # equality tests and query filters
+    rejects: bool = False
+    returns: list[str] = field(default_factory=list)  # qualnames of functions/names it returns (dependency factories)
+    return_sources: Sources = NONE  # where what it returns comes from ("new": an account it created)
+    requires_login: bool = False  # tests `not user.is_authenticated` / `user.is_anonymous` (to turn anonymous callers away)
+
+
+@dataclass(slots=True)
+class RouteFacts:
+    routes: list[Route] = field(default_factory=list)
+    objects: dict[str, RouterObject] = field(default_factory=dict)
+    mounts: list[Mount] = field(default_factory=list)
+    hooks: list[Hook] = field(default_factory=list)
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    classes: dict[str, ClassInfo] = field(default_factory=dict)
+    aliases: dict[str, Param] = field(default_factory=dict)
+    settings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    scheme_objects: dict[str, str] = field(default_factory=dict)  # name -> auth dependency factory
+
+
+def parse_path_params(path: str) -> tuple[PathParam, ...]:
+    out: list[PathParam] = []
+    seen: set[str] = set()
+    for pattern in _PARAM_PATTERNS:
+        for m in pattern.finditer(path):
+            name = m.group("name")
+            if name not in seen:
+                seen.add(name)
+                out.append(PathParam(name, m.group("conv") or ""))
+    return tuple(out)
+
+
+def route_facts(facts: PythonFacts) -> RouteFacts:
+    """This module's route facts, made on first use (each route visitor adds its part)."""
+    found = facts.families.get(FAMILY)
+    if found is None:
+        found = facts.families[FAMILY] = RouteFacts()
+    assert isinstance(found, RouteFacts)
+    return found
