@@ -51,7 +51,7 @@ class RouteDeclarationVisitor(FactVisitor):
         if isinstance(d, cst.Call):
             args = tuple(q for a in d.args if a.keyword is None for q in self.qual_list(a.value))
             kws = tuple(
-                (a.keyword.value, ",".join(self.qual_list(a.value)) if not isinstance(a.value, cst.Name) or a.value.value not in ("True", "False") else a.value.value)
+                (a.keyword.value, (a.value.value,) if isinstance(a.value, cst.Name) and a.value.value in ("True", "False") else self.qual_list(a.value))
                 for a in d.args
                 if a.keyword is not None
             )

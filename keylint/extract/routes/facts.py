@@ -12,34 +12,82 @@ surface, for other families:
 - `RouteFacts.functions[qualname]`: `FunctionInfo` with `params` (`Param`: name, annotation qualname,
   FastAPI dependency target, default call), `decorators`, `calls` (`CallSite`: callee qualname and the
   sources of each argument), `mints` (`Mint`: minter, token kind, where its subject comes from),
-  `checks` (credential verification), `auth_markers` (reads of authentication state), `rejects`.
+  `checks` (`CredentialCheck`: a password, OTP or signature verified), `auth_markers` (reads of
+  authentication state), `rejects`.
 - `RouteFacts.classes`, `objects` (route containers with their own prefix/dependencies), `mounts`
   (include_router, register_blueprint, Django include, Starlette Mount, ...), `hooks`
   (`before_request`), `aliases` (`CurrentUser = Annotated[User, Depends(...)]`) and `settings`
   (DRF `DEFAULT_PERMISSION_CLASSES`, `ROOT_URLCONF`, `MIDDLEWARE`).
 
-Sources say where a value comes from, as strings: "request" (what the caller sends), "param:<name>"
-(a parameter, classified by the linker), "credential" (an identity established by verifying a
-credential), "const" (a literal or ALL_CAPS constant), "new" (an object made here: a sign-up's new
-account), "db" (a record fetched with no caller input: the first user), "call:<qualname>" (what a
-project function returns), "obj:<qualname>" (an instance of that class: a form reads the request).
+`Sources` say where a value comes from, as a set of `Source` values: an `Origin` (`REQUEST`: what
+the caller sends; `CREDENTIAL`: an identity established by verifying a credential; `CONST`: a
+literal or ALL_CAPS constant; `NEW`: an object made here, a sign-up's new account; `DB`: a record
+fetched with no caller input, the first user), or a reference the linker resolves: `FromParam`
+(a parameter: what the caller passes), `FromCall` (what a project function returns) and
+`InstanceOf` (an object of that class: a form reads the request).
 
 This module imports no LibCST: the linker reads these values without loading the parser.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass, field
+from typing import Union
 
 from keylint.extract.facts import PythonFacts
 from keylint.model import Span
 
 FAMILY = "routes"
 
-Sources = frozenset[str]
+
+
+class Origin(enum.Enum):
+    """Where a value comes from, known where it is read."""
+
+    REQUEST = "request"  # what the caller sends
+    CREDENTIAL = "credential"  # an identity established by verifying a credential
+    CONST = "const"  # a literal or an ALL_CAPS constant
+    NEW = "new"  # an object made here: a sign-up's new account
+    DB = "db"  # a record fetched with no caller input: the first user
+
+
+@dataclass(frozen=True, slots=True)
+class FromParam:
+    """The value of a parameter: the linker binds it to what the call site or the route passes."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FromCall:
+    """What a call of `callee` (a project function, by qualname) returns: the linker looks it up."""
+
+    callee: str
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceOf:
+    """An object of class `cls` (qualname): a form class reads the request."""
+
+    cls: str
+
+
+@dataclass(frozen=True, slots=True)
+class Constructed:
+    """Made by a constructor call into the local `name` (an account, if it gets saved). Only while a
+    function is being visited: when it ends this becomes `Origin.NEW` or is dropped."""
+
+    name: str
+
+
+Source = Union[Origin, FromParam, FromCall, InstanceOf, Constructed]
+Sources = frozenset[Source]
 NONE: Sources = frozenset()
-CONST: Sources = frozenset({"const"})
+REQUEST: Sources = frozenset({Origin.REQUEST})
+CREDENTIAL: Sources = frozenset({Origin.CREDENTIAL})
+CONST: Sources = frozenset({Origin.CONST})
 
 _PARAM_PATTERNS = (
     re.compile(r"\(\?P<(?P<name>\w+)>(?P<conv>[^)]*)\)"),  # Django re_path: (?P<pk>\d+)
@@ -69,7 +117,7 @@ class Decorator:
     span: Span
     called: bool
     args: tuple[str, ...] = ()  # qualnames/literals of positional args, lists flattened
-    keywords: tuple[tuple[str, str], ...] = ()  # keyword -> literal text or qualname
+    keywords: tuple[tuple[str, tuple[str, ...]], ...] = ()  # keyword -> qualnames/literals (`True`/`False` as written)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +148,10 @@ class Mint:
 
 
 @dataclass(frozen=True, slots=True)
-class Check:
-    what: str
+class CredentialCheck:
+    """A password, OTP, signature or other credential verified here."""
+
+    what: str  # how, for messages: `check_password()`, `compares form.password == user.password`
     span: Span
 
 
@@ -170,13 +220,13 @@ class FunctionInfo:
     decorators: tuple[Decorator, ...]
     calls: list[CallSite] = field(default_factory=list)
     mints: list[Mint] = field(default_factory=list)
-    checks: list[Check] = field(default_factory=list)
+    checks: list[CredentialCheck] = field(default_factory=list)
     auth_markers: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
     compares: list[tuple[Sources, ...]] = field(default_factory=list)  # equality tests and query filters
     rejects: bool = False
     returns: list[str] = field(default_factory=list)  # qualnames of functions/names it returns (dependency factories)
-    return_sources: Sources = NONE  # where what it returns comes from ("new": an account it created)
+    return_sources: Sources = NONE  # where what it returns comes from (`Origin.NEW`: an account it created)
     requires_login: bool = False  # tests `not user.is_authenticated` / `user.is_anonymous` (to turn anonymous callers away)
 
 

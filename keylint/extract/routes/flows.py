@@ -14,7 +14,10 @@ import libcst as cst
 
 from keylint.extract.pyvisit import FactVisitor, ModuleState, argument, dotted, string_value
 from keylint.extract.routes.catalog import is_subject_key, last_part, mentions_credential, route_catalog, short, words
-from keylint.extract.routes.facts import CONST, NONE, Arg, CallSite, Check, FunctionInfo, Mint, Sources, route_facts
+from keylint.extract.routes.facts import (
+    CONST, CREDENTIAL, NONE, REQUEST, Arg, CallSite, Constructed, CredentialCheck, FromCall, FromParam, FunctionInfo, InstanceOf, Mint,
+    Origin, Source, Sources, route_facts,
+)
 
 # What a caller proves who they are with (a narrower set: passing a *token* somewhere proves nothing).
 _SECRET_WORDS = frozenset({"password", "passwd", "pwd", "pw", "passphrase", "passcode", "otp", "totp", "hotp", "pin", "secret"})
@@ -160,16 +163,16 @@ class HandlerFlowVisitor(FactVisitor):
             if name in fn.vars:
                 return fn.vars[name]
             if name in fn.request_params:
-                return frozenset({"request"})
+                return REQUEST
             if name in fn.params:
-                return frozenset({f"param:{name}"})
+                return frozenset({FromParam(name)})
         if name in ("None", "True", "False"):
             return CONST
         q = self.qualname(node) or name
         if q in self.rc.source_calls or name in self.rc.source_names:
-            return frozenset({"credential"})
+            return CREDENTIAL
         if q in _REQUEST_GLOBALS:
-            return frozenset({"request"})
+            return REQUEST
         if re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
             return CONST
         return NONE
@@ -178,49 +181,49 @@ class HandlerFlowVisitor(FactVisitor):
         attr = node.attr.value
         q = self.qualname(node)
         if q is not None and q in self.rc.source_calls:
-            return frozenset({"credential"})
+            return CREDENTIAL
         if self.is_request(node.value):
             if attr in self.rc.request_identity:
-                return frozenset({"credential"})
+                return CREDENTIAL
             if attr in self.rc.request_data:
-                return frozenset({"request"})
+                return REQUEST
             return NONE
         if isinstance(node.value, cst.Name) and node.value.value == self.self_name() and attr == "kwargs":
-            return frozenset({"request"})  # Django class-based views: the URL's keyword arguments
+            return REQUEST  # Django class-based views: the URL's keyword arguments
         if q is not None and q.startswith("flask.g.") and "user" in words(attr):
-            return frozenset({"credential"})
+            return CREDENTIAL
         return self.sources(node.value)
 
     def call_sources(self, node: cst.Call) -> Sources:
         q = self.qualname(node.func)
         last = last_part(q) if q else (node.func.attr.value if isinstance(node.func, cst.Attribute) else "")
         if q is not None and (q in self.rc.source_calls or last in self.rc.source_names):
-            return frozenset({"credential"})
+            return CREDENTIAL
         if q is not None and (q in self.rc.check_calls or last in self.rc.check_names):
-            return frozenset({"credential"})  # the payload of a verified token, the user `authenticate` returns
+            return CREDENTIAL  # the payload of a verified token, the user `authenticate` returns
         if isinstance(node.func, cst.Attribute):
             receiver = self.receiver_of(node.func.value)
             if receiver is not None and (receiver, last) in self.rc.check_methods:
-                return frozenset({"credential"})
-        args: set[str] = set()
+                return CREDENTIAL
+        args: set[Source] = set()
         for a in node.args:
             args |= self.sources(a.value)
         if last in _NEW_OBJECT_CALLS:
-            return frozenset(args | {"new"})  # User.objects.create(...), create_user(...): a sign-up's account
+            return frozenset(args | {Origin.NEW})  # User.objects.create(...), create_user(...): a sign-up's account
         if isinstance(node.func, cst.Attribute) and words(last) & _SAVE_WORDS and isinstance(node.func.value, cst.Call):
             if last_part(self.qualname(node.func.value.func) or "")[:1].isupper():
-                return frozenset(args | self.sources(node.func.value) | {"new"})  # User(...).save()
+                return frozenset(args | self.sources(node.func.value) | {Origin.NEW})  # User(...).save()
         if isinstance(node.func, cst.Attribute):
             base = self.sources(node.func.value)
             out = frozenset(args | base)
             literal_args = all(self.sources(a.value) and self.sources(a.value) <= CONST for a in node.args)
             if not out - CONST and literal_args and last in _QUERY_METHODS and _root_is_class(node.func.value):
-                return frozenset(out | {"db"})  # User.query.first(), User.objects.get(username="admin"): one fixed record
+                return frozenset(out | {Origin.DB})  # User.query.first(), User.objects.get(username="admin"): one fixed record
             if q is not None and isinstance(_root(node.func.value), cst.Name) and self._is_module_ref(node.func.value):
-                return frozenset(out | {f"call:{q}"})
+                return frozenset(out | {FromCall(q)})
             return out
         if q is not None:
-            return frozenset(args | {f"call:{q}"})
+            return frozenset(args | {FromCall(q)})
         return frozenset(args)
 
     def _is_module_ref(self, node: cst.BaseExpression) -> bool:
@@ -261,11 +264,12 @@ class HandlerFlowVisitor(FactVisitor):
         info = fn.info
 
         def settle(sources: Sources) -> Sources:
-            if not any(s.startswith("ctor:") for s in sources):
+            made = [s.name for s in sources if isinstance(s, Constructed)]
+            if not made:
                 return sources
-            out = {s for s in sources if not s.startswith("ctor:")}
-            if any(s[5:] in fn.saved for s in sources if s.startswith("ctor:")):
-                out.add("new")
+            out = {s for s in sources if not isinstance(s, Constructed)}
+            if any(name in fn.saved for name in made):
+                out.add(Origin.NEW)
             return frozenset(out)
 
         info.mints = [Mint(m.minter, m.kind, m.span, settle(m.subject), m.subject_text, m.delivered) for m in info.mints]
@@ -325,7 +329,7 @@ class HandlerFlowVisitor(FactVisitor):
                 cls = self.qualname(inner.func) or ""
                 if last_part(cls)[:1].isupper():
                     # a new object: an account if it gets saved (see leave_FunctionDef); a form reads the request
-                    fn.vars[name] |= {f"ctor:{name}", f"obj:{cls}"}
+                    fn.vars[name] |= {Constructed(name), InstanceOf(cls)}
         elif isinstance(target, (cst.Tuple, cst.List)):
             for el in target.elements:
                 self.local_assign(el.value, value)
@@ -408,7 +412,7 @@ class HandlerFlowVisitor(FactVisitor):
         operands = [node.left, *(c.comparator for c in node.comparisons)]
         equality = any(isinstance(c.operator, (cst.Equal, cst.NotEqual)) for c in node.comparisons)
         if equality and any(_names_credential(o) for o in operands) and not any(_is_empty(o) for o in operands):
-            fn.info.checks.append(Check(f"compares {self.text(node)}", self.span(node)))
+            fn.info.checks.append(CredentialCheck(f"compares {self.text(node)}", self.span(node)))
         if equality:
             fn.info.compares.append(tuple(self.sources(o) for o in operands))
 
@@ -470,9 +474,9 @@ class HandlerFlowVisitor(FactVisitor):
             return
         # proof
         if q is not None and q in self.rc.check_calls or last in self.rc.check_names or (receiver, last) in self.rc.check_methods:
-            fn.info.checks.append(Check(f"{q or last}()", self.span(node)))
+            fn.info.checks.append(CredentialCheck(f"{q or last}()", self.span(node)))
         elif self._passes_credential(node, last):
-            fn.info.checks.append(Check(f"{q or last}() with a credential", self.span(node)))
+            fn.info.checks.append(CredentialCheck(f"{q or last}() with a credential", self.span(node)))
         if last in _REJECT_CALLS:
             fn.info.rejects = True
         if last in _QUERY_METHODS or last in ("where", "in_"):

@@ -46,14 +46,14 @@ class RouteAccess:
             return Access("role", f"{where} = [{', '.join(names)}]")
         return Access("authenticated", f"{where} = [{', '.join(names)}]")
 
-    def decorator_access(self, path: str, name: str, keywords: tuple[tuple[str, str], ...], args: tuple[str, ...]) -> Access | None:
+    def decorator_access(self, path: str, name: str, keywords: tuple[tuple[str, tuple[str, ...]], ...], args: tuple[str, ...]) -> Access | None:
         last = name.rpartition(".")[2]
         for entry in self.rc.auth_decorators:
             if entry.get("call") == name or entry.get("name") == last:
                 if entry.get("permission_list"):
                     return self._permissions(args, "@permission_classes")
                 optional = entry.get("optional_keyword")
-                if optional is not None and dict(keywords).get(optional) == "True":
+                if optional is not None and dict(keywords).get(optional) == ("True",):
                     return None
                 return Access("role" if entry.get("role") else "authenticated", f"@{last}")
         found = self.topology.function(path, name)

@@ -185,9 +185,9 @@ class RouteTopology:
                 action = next((d for d in fn.decorators if d.name.rpartition(".")[2] == "action"), None)
                 if action is not None:
                     kws = dict(action.keywords)
-                    methods = tuple(m.upper() for m in kws.get("methods", "get").split(",") if m)
-                    url_path = kws.get("url_path", name)
-                    suffix = ("{pk}/" if kws.get("detail") == "True" else "") + url_path + "/"
+                    methods = tuple(m.upper() for m in kws.get("methods", ("get",)) if m)
+                    url_path = next(iter(kws.get("url_path", ())), name)
+                    suffix = ("{pk}/" if kws.get("detail") == ("True",) else "") + url_path + "/"
                     entries.append(Handler(p, qual, fn.span, methods, suffix))
                 elif name in _HTTP_VERBS:
                     entries.append(Handler(p, qual, fn.span, (_HTTP_VERBS[name],)))
