@@ -159,6 +159,7 @@ TABLE_SCHEMAS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "credential_check": {"name": str, "call": str, "method": str, "receiver": str},
     "credential_source": {"name": str, "call": str},
     "request_attribute": {"name": str, "kind": str},
+    "random_source": {"call": str, "module": str},
 }
 _CORE_FILES = ("rules.toml", "signers.toml", "key_settings.toml")
 

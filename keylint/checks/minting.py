@@ -40,6 +40,10 @@ def subject_kind(flow: MintFlow) -> str | None:
     s = flow.subject
     if Origin.NEW in s or Origin.CREDENTIAL in s:
         return None
+    if Origin.RANDOM in s and s <= {Origin.RANDOM, Origin.CONST}:
+        return None  # a pre-authentication state token (OAuth `state`, a CSRF nonce): random values, no account
+    if flow.subjectless:
+        return None  # names no account
     if flow.mint.kind == "signed" and not set(split_words(flow.subject_text)) & ACCOUNT_WORDS:
         return None
     if Origin.REQUEST in s:

@@ -41,6 +41,8 @@ class RouteCatalog:
     check_methods: frozenset[tuple[str, str]]
     source_calls: frozenset[str]
     source_names: frozenset[str]
+    random_calls: frozenset[str]
+    random_modules: frozenset[str]
     request_data: frozenset[str]
     request_identity: frozenset[str]
 
@@ -81,6 +83,8 @@ def route_catalog(catalog: Catalog) -> RouteCatalog:
         check_methods=frozenset((e["receiver"], e["method"]) for e in checks if "method" in e and "receiver" in e),
         source_calls=frozenset(e["call"] for e in sources if "call" in e),
         source_names=frozenset(e["name"] for e in sources if "name" in e),
+        random_calls=frozenset(e["call"] for e in catalog.table("random_source") if "call" in e),
+        random_modules=frozenset(e["module"] for e in catalog.table("random_source") if "module" in e),
         request_data=frozenset(e["name"] for e in req if e.get("kind") == "data"),
         request_identity=frozenset(e["name"] for e in req if e.get("kind") == "identity"),
     )

@@ -22,7 +22,7 @@ surface, for other families:
 `Sources` say where a value comes from, as a set of `Source` values: an `Origin` (`REQUEST`: what
 the caller sends; `CREDENTIAL`: an identity established by verifying a credential; `CONST`: a
 literal or ALL_CAPS constant; `NEW`: an object made here, a sign-up's new account; `DB`: a record
-fetched with no caller input, the first user), or a reference the linker resolves: `FromParam`
+fetched with no caller input, the first user; `RANDOM`: made by a random generator), or a reference the linker resolves: `FromParam`
 (a parameter: what the caller passes), `FromCall` (what a project function returns) and
 `InstanceOf` (an object of that class: a form reads the request).
 
@@ -51,6 +51,7 @@ class Origin(enum.Enum):
     CONST = "const"  # a literal or an ALL_CAPS constant
     NEW = "new"  # an object made here: a sign-up's new account
     DB = "db"  # a record fetched with no caller input: the first user
+    RANDOM = "random"  # made by a random generator (`secrets.token_urlsafe()`): a nonce, not an account
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,7 @@ NONE: Sources = frozenset()
 REQUEST: Sources = frozenset({Origin.REQUEST})
 CREDENTIAL: Sources = frozenset({Origin.CREDENTIAL})
 CONST: Sources = frozenset({Origin.CONST})
+RANDOM: Sources = frozenset({Origin.RANDOM})
 
 _PARAM_PATTERNS = (
     re.compile(r"\(\?P<(?P<name>\w+)>(?P<conv>[^)]*)\)"),  # Django re_path: (?P<pk>\d+)
@@ -126,6 +128,15 @@ class Arg:
     keyword: str | None
     sources: Sources
     text: str = ""  # normalized source of the argument (of its subject key, for a dict)
+    subjectless: bool = False  # a payload that names no account: a dict with no subject-like key
+
+
+class Reach(enum.Enum):
+    """Where a value made by a call (a token, a helper's result) goes in the function that makes it."""
+
+    NOWHERE = "nowhere"  # dropped, stored, handed to a mailer, hook or queue, or only a prefix, length or hash of it used
+    RETURNED = "returned"  # the function returns it: it reaches the response if the caller's use of the result does
+    RESPONSE = "response"  # written to the response here (a cookie, a header) or a session the framework sends
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +145,7 @@ class CallSite:
     span: Span
     args: tuple[Arg, ...]
     self_call: bool = False  # `self.m(...)`: the first parameter of the callee is not an argument
-    delivered: bool = False  # its result is handed to a send/mail call, not returned to the caller
+    reach: Reach = Reach.NOWHERE  # where its result goes
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +155,8 @@ class Mint:
     span: Span
     subject: Sources
     subject_text: str  # normalized source of the subject expression (for messages and fingerprints)
-    delivered: bool = False  # the token is sent out of band (an email), not returned
+    reach: Reach = Reach.NOWHERE  # where the minted value goes
+    subjectless: bool = False  # the payload names no account (no subject-like key): `subject` is all its values
 
 
 @dataclass(frozen=True, slots=True)

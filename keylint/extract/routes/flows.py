@@ -2,7 +2,8 @@
 (made by `keylint.extract.routes.declarations`, which runs first in the same walk): where values
 come from (`Sources`), the tokens it mints and for whom, the calls into project code with the
 sources of their arguments, credential checks, reads of authentication state, role checks,
-comparisons, rejections, and whether a minted value is delivered out of band instead of returned."""
+comparisons, rejections, and where each minted value goes (`Reach`): returned, written to the response,
+or nowhere the caller sees it (a mailer, a hook, a digest of it)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ import libcst as cst
 from keylint.extract.pyvisit import FactVisitor, ModuleState, argument, dotted, string_value
 from keylint.extract.routes.catalog import is_subject_key, last_part, mentions_credential, route_catalog, short, words
 from keylint.extract.routes.facts import (
-    CONST, CREDENTIAL, NONE, REQUEST, Arg, CallSite, Constructed, CredentialCheck, FromCall, FromParam, FunctionInfo, InstanceOf, Mint,
-    Origin, Source, Sources, route_facts,
+    CONST, CREDENTIAL, NONE, RANDOM, REQUEST, Arg, CallSite, Constructed, CredentialCheck, FromCall, FromParam, FunctionInfo, InstanceOf, Mint,
+    Origin, Reach, Source, Sources, route_facts,
 )
 
 # What a caller proves who they are with (a narrower set: passing a *token* somewhere proves nothing).
@@ -33,6 +34,15 @@ _ROLE_ATTRS = frozenset(
 )
 _REJECT_CALLS = frozenset({"abort", "redirect", "redirect_to_login", "HTTPException", "PermissionDenied", "HTTPUnauthorized", "HTTPForbidden", "Unauthorized", "Forbidden"})
 _DELIVERY_WORDS = frozenset({"send", "mail", "email", "notify", "deliver", "sms", "enqueue", "delay"})
+# Calls whose result says something about a value without being it: its length, a hash, a test.
+_DIGEST_CALLS = frozenset(
+    {"len", "hash", "bool", "md5", "sha1", "sha224", "sha256", "sha384", "sha512", "blake2b", "blake2s", "hexdigest", "digest",
+     "hashpw", "make_password", "hash_password", "compare_digest", "startswith", "endswith", "count", "find", "isinstance"}
+)
+_DIGEST_MODULES = frozenset({"hashlib", "hmac", "bcrypt", "passlib"})
+# Words of calls that write to the response they are given: `response.set_cookie`, `set_access_cookies(resp, t)`.
+_RESPONSE_PARTS = frozenset({"cookie", "cookies", "header", "headers"})
+_WRITE_WORDS = frozenset({"set", "add", "append", "write", "put", "update", "setdefault"})
 _NOT_PROJECT = frozenset(dir(builtins)) | frozenset(sys.stdlib_module_names) - {"test"}
 # Frameworks whose functions are never project code (calls into them are not followed).
 _LIBRARIES = frozenset(
@@ -60,7 +70,9 @@ class _Function:
         self.dict_text: dict[str, str] = {}  # dict-valued locals: the source text of their subject
         self.receivers: dict[str, str] = {}  # local name -> itsdangerous/signing class it is an instance of
         self.saved: set[str] = set()  # locals stored by `db.add(x)`, `x.save()`, `save_changes(x)`
-        self.results: dict[str, list[int]] = {}  # local name -> the mint (i) or call (-(i+1)) whose result it holds
+        self.results: dict[str, list[int]] = {}  # local name -> the mints (i) and calls (-(i+1)) whose results it holds
+        self.reach: dict[int, Reach] = {}  # mint (i) or call (-(i+1)) -> where its value goes, as far as seen
+        self.sent: set[int] = set()  # calls (-(i+1)) of a project function that sends (`send_login_link()`)
 
 
 class HandlerFlowVisitor(FactVisitor):
@@ -72,7 +84,10 @@ class HandlerFlowVisitor(FactVisitor):
         self.module_receivers: dict[str, str] = {}
         self.class_receivers: dict[tuple[str, str], str] = {}
         self.calls_stack: list[cst.Call] = []
-        self.pending_result: str | None = None  # the local the current statement assigns a call's result to
+        self.pending_result: list[str] = []  # locals the current statement assigns to
+        self.pending_response = False  # the current statement writes its value into the response
+        self.returning = 0  # inside a `return`/`yield` value
+        self.slicing = 0  # inside `x[a:b]`: a prefix of a value, not the value
         self.outside_body = 0  # inside decorators, parameters and annotations: not the function's own calls
 
     @property
@@ -197,6 +212,8 @@ class HandlerFlowVisitor(FactVisitor):
     def call_sources(self, node: cst.Call) -> Sources:
         q = self.qualname(node.func)
         last = last_part(q) if q else (node.func.attr.value if isinstance(node.func, cst.Attribute) else "")
+        if q is not None and (q in self.rc.random_calls or q.partition(".")[0] in self.rc.random_modules):
+            return RANDOM  # `secrets.token_urlsafe(16)`, `uuid.uuid4()`
         if q is not None and (q in self.rc.source_calls or last in self.rc.source_names):
             return CREDENTIAL
         if q is not None and (q in self.rc.check_calls or last in self.rc.check_names):
@@ -272,10 +289,16 @@ class HandlerFlowVisitor(FactVisitor):
                 out.add(Origin.NEW)
             return frozenset(out)
 
-        info.mints = [Mint(m.minter, m.kind, m.span, settle(m.subject), m.subject_text, m.delivered) for m in info.mints]
+        def reach(index: int) -> Reach:
+            return Reach.NOWHERE if index in fn.sent else fn.reach.get(index, Reach.NOWHERE)
+
+        info.mints = [
+            Mint(m.minter, m.kind, m.span, settle(m.subject), m.subject_text, Reach.RESPONSE if m.kind == "session" else reach(i), m.subjectless)
+            for i, m in enumerate(info.mints)
+        ]
         info.calls = [
-            CallSite(c.callee, c.span, tuple(Arg(a.position, a.keyword, settle(a.sources), a.text) for a in c.args), c.self_call, c.delivered)
-            for c in info.calls
+            CallSite(c.callee, c.span, tuple(Arg(a.position, a.keyword, settle(a.sources), a.text, a.subjectless) for a in c.args), c.self_call, reach(-i - 1))
+            for i, c in enumerate(info.calls)
         ]
         info.compares = [tuple(settle(o) for o in operands) for operands in info.compares]
         info.return_sources = settle(info.return_sources)
@@ -295,7 +318,8 @@ class HandlerFlowVisitor(FactVisitor):
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         fn = self.fn
         if fn is not None and isinstance(node.target, cst.Name):
-            fn.vars[node.target.value] = fn.vars.get(node.target.value, NONE) | self.sources(node.value)
+            # `x += ...` keeps what `x` held: a parameter stays a parameter
+            fn.vars[node.target.value] = fn.vars.get(node.target.value, self.name_sources(node.target)) | self.sources(node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -322,8 +346,10 @@ class HandlerFlowVisitor(FactVisitor):
                 fn.dict_text[name] = self.subject_text(value)
             elif name in fn.dicts:
                 del fn.dicts[name]
-            self.pending_result = name  # calls in `value` (a mint, a helper) feed this local
-            fn.results[name] = []  # a new value: what it held before is not what a later send() sends
+            # a new value: what the local held before is not what a later `send(token)` sends; the mints and
+            # calls in `value` (visited next) feed it, and so do the locals it is made from
+            fn.results[name] = self.held(value)
+            self.pending_result.append(name)
             inner = value.expression if isinstance(value, cst.Await) else value
             if isinstance(inner, cst.Call):
                 cls = self.qualname(inner.func) or ""
@@ -333,6 +359,9 @@ class HandlerFlowVisitor(FactVisitor):
         elif isinstance(target, (cst.Tuple, cst.List)):
             for el in target.elements:
                 self.local_assign(el.value, value)
+        elif isinstance(target, cst.Subscript) and _is_response_part(target.value):
+            self.reaches(self.held(value), Reach.RESPONSE)  # `response.headers["Authorization"] = token`
+            self.pending_response = True
         elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
             name = target.value.value
             key = target.slice[0].slice.value if target.slice and isinstance(target.slice[0].slice, cst.Index) else None
@@ -340,7 +369,10 @@ class HandlerFlowVisitor(FactVisitor):
             if name in fn.dicts and isinstance(k, str) and is_subject_key(k):
                 fn.dicts[name] = (fn.dicts[name] or NONE) | self.sources(value)
                 fn.dict_text[name] = self.text(value)
-            fn.vars[name] = fn.vars.get(name, NONE) | self.sources(value)
+            fn.vars[name] = fn.vars.get(name, self.name_sources(target.value)) | self.sources(value)
+            self.add_held(name, value)  # `data["token"] = token`: the dict holds the token now
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            self.add_held(target.value.value, value)  # `user.token = token`
 
     def visit_For(self, node: cst.For) -> None:
         self.local_assign(node.target, node.iter)
@@ -353,12 +385,69 @@ class HandlerFlowVisitor(FactVisitor):
         fn = self.fn
         if fn is None or node.value is None:
             return
+        self.returning += 1
+        self.reaches(self.held(node.value), Reach.RETURNED)
         fn.info.return_sources = fn.info.return_sources | self.sources(node.value)
         values = [node.value.body, node.value.orelse] if isinstance(node.value, cst.IfExp) else [node.value]
         for v in values:
             q = self.qualname(v) if isinstance(v, (cst.Name, cst.Attribute)) else None
             if q is not None and q not in fn.vars and q not in fn.params:
                 fn.info.returns.append(q)
+
+    def leave_Return(self, original_node: cst.Return) -> None:
+        if self.fn is not None and original_node.value is not None:
+            self.returning -= 1
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        if self.fn is not None and isinstance(node.value, cst.BaseExpression):
+            self.returning += 1
+            self.reaches(self.held(node.value), Reach.RETURNED)
+
+    def leave_Yield(self, original_node: cst.Yield) -> None:
+        if self.fn is not None and isinstance(original_node.value, cst.BaseExpression):
+            self.returning -= 1
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if any(isinstance(e.slice, cst.Slice) for e in node.slice):
+            self.slicing += 1
+
+    def leave_Subscript(self, original_node: cst.Subscript) -> None:
+        if any(isinstance(e.slice, cst.Slice) for e in original_node.slice):
+            self.slicing -= 1
+
+    # ---- where made values go ----
+    def held(self, node: cst.BaseExpression) -> list[int]:
+        """The mints and calls (as indexed in `_Function.results`) whose values `node` carries on: through
+        the locals it reads, except as a length, hash, prefix or test of them, or a mailer's argument."""
+        fn = self.fn
+        if fn is None or not fn.results:
+            return []
+        return [i for name in _carried_names(node) for i in fn.results.get(name, ())]
+
+    def add_held(self, name: str, value: cst.BaseExpression) -> None:
+        fn = self.fn
+        if fn is not None:
+            fn.results[name] = [*fn.results.get(name, ()), *self.held(value)]
+            self.pending_result.append(name)
+
+    def reaches(self, indexes: list[int], reach: Reach) -> None:
+        fn = self.fn
+        if fn is None:
+            return
+        for i in indexes:
+            if _RANK[reach] > _RANK[fn.reach.get(i, Reach.NOWHERE)]:
+                fn.reach[i] = reach
+
+    def where_it_goes(self) -> Reach:
+        """Where the value of the call being visited goes by where it is written (a later use of the local
+        it is assigned to may send it further)."""
+        for outer in reversed(self.calls_stack[:-1]):
+            role = _role(outer)
+            if role is not None:
+                return role
+        if self.slicing:
+            return Reach.NOWHERE
+        return Reach.RETURNED if self.returning else Reach.NOWHERE
 
     def visit_Raise(self, node: cst.Raise) -> None:
         if self.fn is not None:
@@ -458,7 +547,9 @@ class HandlerFlowVisitor(FactVisitor):
         func = node.func
         last = last_part(q) if q else (func.attr.value if isinstance(func, cst.Attribute) else "")
         receiver = self.receiver_of(func.value) if isinstance(func, cst.Attribute) else None
-        delivered = self._delivered()
+        if _role(node) is Reach.RESPONSE:  # `response.set_cookie("token", token)`
+            for a in node.args:
+                self.reaches(self.held(a.value), Reach.RESPONSE)
         # minting
         entry = self.rc.minter_calls.get(q or "")
         if entry is None and receiver is not None:
@@ -466,11 +557,13 @@ class HandlerFlowVisitor(FactVisitor):
         if entry is not None:
             subject_node = argument(node, entry.get("subject_position"), entry.get("subject_keyword"))
             subject = self.subject_sources(subject_node)
-            if subject is not None:
-                text = fn.dict_text.get(subject_node.value, "") if isinstance(subject_node, cst.Name) else ""
-                text = text or self.subject_text(subject_node)
-                fn.info.mints.append(Mint(q if q in self.rc.minter_calls else f"{receiver}.{last}", entry["kind"], self.span(node), subject, text, delivered))
-                self._note_result(fn, len(fn.info.mints) - 1)
+            subjectless = subject is None  # `{"role": "service"}`: whose token it is, nothing says
+            text = fn.dict_text.get(subject_node.value, "") if isinstance(subject_node, cst.Name) else ""
+            text = text or self.subject_text(subject_node)
+            minter = q if q in self.rc.minter_calls else f"{receiver}.{last}"
+            sources = self.sources(subject_node) if subject is None else subject
+            fn.info.mints.append(Mint(minter, entry["kind"], self.span(node), sources, text, subjectless=subjectless))
+            self._note_result(fn, len(fn.info.mints) - 1)
             return
         # proof
         if q is not None and q in self.rc.check_calls or last in self.rc.check_names or (receiver, last) in self.rc.check_methods:
@@ -502,15 +595,15 @@ class HandlerFlowVisitor(FactVisitor):
             text = fn.dict_text.get(a.value.value, "") if isinstance(a.value, cst.Name) else ""
             text = text or (self.subject_text(a.value) if sources else "")  # only a value with an origin can be a subject
             if a.keyword is not None:
-                args.append(Arg(-1, a.keyword.value, sources, text))
+                args.append(Arg(-1, a.keyword.value, sources, text, subject is None))
             else:
-                args.append(Arg(positional, None, sources, text))
+                args.append(Arg(positional, None, sources, text, subject is None))
                 positional += 1
-        # a call that sends (`profile.send_login_link()`) delivers whatever it mints out of band
-        delivered = delivered or bool(words(last_part(callee)) & _DELIVERY_WORDS)
         # the callee's name is where the call is (and much cheaper to place than the whole call)
-        fn.info.calls.append(CallSite(callee, self.span(func), tuple(args), self_call, delivered))
+        fn.info.calls.append(CallSite(callee, self.span(func), tuple(args), self_call))
         self._note_result(fn, -len(fn.info.calls))
+        if words(last_part(callee)) & _DELIVERY_WORDS:
+            fn.sent.add(-len(fn.info.calls))  # `profile.send_login_link()` delivers whatever it mints out of band
 
     def callee(self, func: cst.BaseExpression, q: str | None) -> tuple[str | None, bool]:
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
@@ -521,43 +614,16 @@ class HandlerFlowVisitor(FactVisitor):
         return q, False
 
     def _note_result(self, fn: _Function, index: int) -> None:
-        """Remember which local holds this call's result (mints as i, calls as -(i+1)), so that a later
-        `send_email(token)` marks it delivered."""
-        if self.pending_result is not None:
-            fn.results.setdefault(self.pending_result, []).append(index)
-
-    def _delivered(self) -> bool:
-        """This call is an argument of a send/mail call, or its input is a value a send call received."""
-        for outer in self.calls_stack[:-1]:
-            name = dotted(outer.func)
-            if name is not None and words(last_part(name)) & _DELIVERY_WORDS:
-                return True
-        return False
+        """Record where this call's result (mints as i, calls as -(i+1)) goes: where it is written, and
+        into the locals the statement assigns, whose later uses (a return, a cookie, `send_email(token)`)
+        decide the rest."""
+        self.reaches([index], Reach.RESPONSE if self.pending_response else self.where_it_goes())
+        for name in self.pending_result:
+            fn.results.setdefault(name, []).append(index)
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-        self.pending_result = None
-        fn = self.fn
-        if fn is None:
-            return
-        # `send_reset_email(user, token)`: the token held in `token` never reaches the caller
-        for small in node.body:
-            expr = small.value if isinstance(small, (cst.Expr, cst.Assign)) else None
-            expr = expr.expression if isinstance(expr, cst.Await) else expr
-            if isinstance(expr, cst.Call):
-                name = dotted(expr.func)
-                if name is not None and words(last_part(name)) & _DELIVERY_WORDS:
-                    for a in expr.args:
-                        if isinstance(a.value, cst.Name):
-                            for index in fn.results.get(a.value.value, []):
-                                self._mark_delivered(fn, index)
-
-    def _mark_delivered(self, fn: _Function, index: int) -> None:
-        if index >= 0 and index < len(fn.info.mints):
-            m = fn.info.mints[index]
-            fn.info.mints[index] = Mint(m.minter, m.kind, m.span, m.subject, m.subject_text, True)
-        elif index < 0 and -index - 1 < len(fn.info.calls):
-            c = fn.info.calls[-index - 1]
-            fn.info.calls[-index - 1] = CallSite(c.callee, c.span, c.args, c.self_call, True)
+        self.pending_result = []
+        self.pending_response = False
 
     def _passes_credential(self, node: cst.Call, last: str) -> bool:
         said = words(last)
@@ -569,6 +635,63 @@ class HandlerFlowVisitor(FactVisitor):
         if said & _VERIFYING_WORDS:
             return any(_names_credential(a.value) for a in node.args)
         return False
+
+
+_RANK = {Reach.NOWHERE: 0, Reach.RETURNED: 1, Reach.RESPONSE: 2}
+
+
+def _is_response_part(node: cst.BaseExpression) -> bool:
+    """`response.headers`, `resp.cookies`: a part of a response that is sent to the caller."""
+    return isinstance(node, cst.Attribute) and node.attr.value in _RESPONSE_PARTS
+
+
+def _role(call: cst.Call) -> Reach | None:
+    """What a call does with the values passed to it: NOWHERE for a length, hash or test of them or a
+    mailer; RESPONSE for a response writer; None for everything else (it passes them on)."""
+    func = call.func
+    name = dotted(func) or (func.attr.value if isinstance(func, cst.Attribute) else "")
+    last = last_part(name)
+    said = words(last)
+    if last in _DIGEST_CALLS or name.partition(".")[0] in _DIGEST_MODULES or said & _DELIVERY_WORDS:
+        return Reach.NOWHERE
+    if said & _RESPONSE_PARTS and said & _WRITE_WORDS:
+        return Reach.RESPONSE
+    if isinstance(func, cst.Attribute) and _is_response_part(func.value) and said & _WRITE_WORDS:
+        return Reach.RESPONSE  # `response.headers.update({...})`
+    return None
+
+
+def _carried_names(node: cst.BaseExpression) -> list[str]:
+    """The locals whose values `node` carries on (see `HandlerFlowVisitor.held`)."""
+    out: list[str] = []
+    todo: list[cst.BaseExpression] = [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, cst.Name):
+            out.append(n.value)
+        elif isinstance(n, cst.Attribute):
+            todo.append(n.value)
+        elif isinstance(n, cst.Subscript):
+            if not any(isinstance(e.slice, cst.Slice) for e in n.slice):  # `token[:8]` is a prefix of it
+                todo.append(n.value)
+        elif isinstance(n, cst.Call):
+            if _role(n) is None:
+                todo.extend(a.value for a in n.args)
+                if isinstance(n.func, cst.Attribute):
+                    todo.append(n.func.value)  # `token.decode()`
+        elif isinstance(n, (cst.Dict,)):
+            todo.extend(e.value for e in n.elements)
+        elif isinstance(n, (cst.List, cst.Tuple, cst.Set)):
+            todo.extend(e.value for e in n.elements)
+        elif isinstance(n, cst.FormattedString):
+            todo.extend(p.expression for p in n.parts if isinstance(p, cst.FormattedStringExpression))
+        elif isinstance(n, (cst.BinaryOperation, cst.BooleanOperation)):
+            todo.extend((n.left, n.right))
+        elif isinstance(n, cst.IfExp):
+            todo.extend((n.body, n.orelse))
+        elif isinstance(n, (cst.Await, cst.StarredElement)):
+            todo.append(n.expression if isinstance(n, cst.Await) else n.value)
+    return out
 
 
 def _root(node: cst.BaseExpression) -> cst.BaseExpression:

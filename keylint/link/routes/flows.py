@@ -4,7 +4,7 @@ and call sites), the credential checks on the way, role and ownership checks."""
 
 from __future__ import annotations
 
-from keylint.extract.routes.facts import CallSite, ClassInfo, FromCall, FromParam, FunctionInfo, InstanceOf, Origin, Param, Sources
+from keylint.extract.routes.facts import CallSite, ClassInfo, FromCall, FromParam, FunctionInfo, InstanceOf, Origin, Param, Reach, Sources
 from keylint.link.routes.access import RouteAccess
 from keylint.link.routes.linked import Handler, HandlerAnalysis, LinkedRoute, MintFlow, Origins, Where
 from keylint.link.routes.topology import RouteTopology
@@ -57,7 +57,7 @@ class HandlerFlows:
             concrete = (route.class_path, cls) if cls is not None else None
         for path, info in self.entry_points(route, entry):
             env = self._handler_env(path, info)
-            self._follow_calls(path, info, env, {}, result, (), 0, set(), concrete)
+            self._follow_calls(path, info, env, {}, frozenset(), result, (), 0, set(), True, concrete)
         self._analyses[key] = result
         return result
 
@@ -98,6 +98,8 @@ class HandlerFlows:
                     out.add(Origin.CREDENTIAL)  # what a verifying helper returns is a verified identity
                 elif found is not None and Origin.NEW in found[1].return_sources:
                     out.add(Origin.NEW)  # a helper that creates and saves the account it returns
+                elif found is not None and Origin.RANDOM in found[1].return_sources:
+                    out.add(Origin.RANDOM)  # `generate_csrf_token()`: a helper that returns a random nonce
         return frozenset(out)
 
     def _verifies(self, path: str, info: FunctionInfo, depth: int, seen: set[tuple[str, str]]) -> bool:
@@ -155,17 +157,24 @@ class HandlerFlows:
             return 1
         return 0
 
-    def _follow_calls(self, path: str, info: FunctionInfo, env: dict[str, Origins], texts: dict[str, str], result: HandlerAnalysis,
-              via: tuple[Where, ...], depth: int, seen: set[tuple[str, str]], concrete: tuple[str, ClassInfo] | None = None) -> None:
+    def _follow_calls(self, path: str, info: FunctionInfo, env: dict[str, Origins], texts: dict[str, str], payloads: frozenset[str], result: HandlerAnalysis,
+              via: tuple[Where, ...], depth: int, seen: set[tuple[str, str]], answers: bool,
+              concrete: tuple[str, ClassInfo] | None = None) -> None:
+        """Follow `info` and the project functions it calls. `answers`: what `info` returns reaches the
+        response (the handler's return does; a helper's when its caller returns or writes the result).
+        A mint counts only when its value can reach the response. `payloads`: the parameters bound to a
+        payload that names no account (`{"role": "service"}`)."""
         if (path, info.qualname) in seen or depth > _MAX_CALL_DEPTH:
             return
         seen = seen | {(path, info.qualname)}
         result.functions.append(info.qualname)
         for mint in info.mints:
-            if mint.delivered:
+            if not _reaches(mint.reach, answers):
                 continue
-            origin = next((texts[name] for name in _params(mint.subject) if name in texts), mint.subject_text)
-            result.mints.append(MintFlow(path, mint, self.sources_of(mint.subject, env, path, depth), origin, via))
+            names = _params(mint.subject)
+            origin = next((texts[name] for name in names if name in texts), mint.subject_text)
+            subjectless = mint.subjectless or (bool(names) and all(n in payloads for n in names))
+            result.mints.append(MintFlow(path, mint, self.sources_of(mint.subject, env, path, depth), origin, via, subjectless))
         result.checks.extend((path, c) for c in info.checks)
         result.roles.extend(info.roles)
         for operands in info.compares:
@@ -179,20 +188,20 @@ class HandlerFlows:
                 if dep is not None:
                     result.checks.extend((dep[0], c) for c in dep[1].checks)
         for call in info.calls:
-            if call.delivered:
-                continue
             for cpath, callee, offset in self.callees(path, info, call, concrete):
-                sub_env, sub_texts = self._bind(callee, call, env, texts, path, depth, offset)
+                sub_env, sub_texts, sub_payloads = self._bind(callee, call, env, texts, payloads, path, depth, offset)
                 where = (path, call.span, f"calls {callee.qualname}")
-                self._follow_calls(cpath, callee, sub_env, sub_texts, result, (*via, where), depth + 1, seen, concrete)
+                self._follow_calls(cpath, callee, sub_env, sub_texts, sub_payloads, result, (*via, where), depth + 1, seen, _reaches(call.reach, answers), concrete)
 
-    def _bind(self, callee: FunctionInfo, call: CallSite, env: dict[str, Origins], texts: dict[str, str], path: str,
-              depth: int, offset: int) -> tuple[dict[str, Origins], dict[str, str]]:
-        """The callee's parameters, bound to what the call passes: their sources and their text as
-        first written (so a message names `body.user_id`, not the helper's `claims`)."""
+    def _bind(self, callee: FunctionInfo, call: CallSite, env: dict[str, Origins], texts: dict[str, str], payloads: frozenset[str],
+              path: str, depth: int, offset: int) -> tuple[dict[str, Origins], dict[str, str], frozenset[str]]:
+        """The callee's parameters, bound to what the call passes: their sources, their text as first
+        written (so a message names `body.user_id`, not the helper's `claims`) and which of them hold
+        a payload that names no account."""
         params: list[Param] = list(callee.params)
         out: dict[str, Origins] = {}
         out_texts: dict[str, str] = {}
+        out_payloads: set[str] = set()
         positional = [p for p in params if p.position >= 0]
         for arg in call.args:
             target: Param | None = None
@@ -204,7 +213,15 @@ class HandlerFlows:
                 out[target.name] = self.sources_of(arg.sources, env, path, depth)
                 origin = next((texts[name] for name in _params(arg.sources) if name in texts), None)
                 out_texts[target.name] = origin or arg.text
-        return out, out_texts
+                names = _params(arg.sources)
+                if arg.subjectless or (names and all(n in payloads for n in names)):
+                    out_payloads.add(target.name)
+        return out, out_texts, frozenset(out_payloads)
+
+
+def _reaches(reach: Reach, answers: bool) -> bool:
+    """A value that goes `reach` in a function whose return reaches the response (`answers`) or not."""
+    return reach is Reach.RESPONSE or (reach is Reach.RETURNED and answers)
 
 
 def _params(sources: Sources) -> list[str]:

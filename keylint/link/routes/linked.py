@@ -58,6 +58,7 @@ class MintFlow:
     subject: Origins
     subject_text: str  # the subject as written where it enters the call chain (`body.user_id`)
     via: tuple[Where, ...]  # call sites from the entry point to the mint
+    subjectless: bool = False  # the payload names no account (`{"role": "service"}`): `subject` is where its values come from
 
 
 @dataclass(slots=True)
