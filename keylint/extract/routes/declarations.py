@@ -12,7 +12,9 @@ import libcst as cst
 
 from keylint.extract.pyvisit import FactVisitor, ModuleState, argument, dotted, string_value
 from keylint.extract.routes.catalog import last_part, route_catalog
-from keylint.extract.routes.facts import ClassInfo, Decorator, FunctionInfo, Hook, Mount, Param, Route, RouterObject, parse_path_params, route_facts
+from keylint.extract.routes.facts import (
+    ClassInfo, Decorator, FunctionInfo, Hook, Instance, Mount, Param, Route, RouterObject, parse_path_params, route_facts,
+)
 
 _VIEW_ATTRS = frozenset(
     {"permission_classes", "authentication_classes", "decorators", "method_decorators", "serializer_class", "http_method_names"}
@@ -26,6 +28,8 @@ class RouteDeclarationVisitor(FactVisitor):
         self.rc = route_catalog(self.catalog)
         self.rf = route_facts(self.facts)
         self.lists: list[tuple[cst.CSTNode, str]] = []  # route lists being built: (node, owner name)
+        self.prefix_keywords = frozenset(e["prefix"] for e in self.rc.factories.values() if "prefix" in e)
+        self.module_lists: dict[str, tuple[str, ...]] = {}  # middleware lists by name: `MIDDLEWARE = BASE_MIDDLEWARE`
 
     # ---- names ----
     def qual(self, node: cst.BaseExpression | None) -> str | None:
@@ -124,6 +128,7 @@ class RouteDeclarationVisitor(FactVisitor):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         qual = self.scope
         attrs: list[tuple[str, tuple[str, ...]]] = []
+        dependencies: list[str] = []
         for stmt in node.body.body:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
@@ -136,9 +141,12 @@ class RouteDeclarationVisitor(FactVisitor):
                     for t in targets:
                         if isinstance(t, cst.Name) and t.value in _VIEW_ATTRS:
                             attrs.append((t.value, self.qual_list(value)))
+                    dependency = self.dependency_of(value) if value is not None else None
+                    if dependency:
+                        dependencies.append(dependency)  # `user: User = Depends(get_current_user)`
         decorators = tuple(self.decorator(d) for d in node.decorators)
         bases = tuple(self.qualname(b.value) or "<expr>" for b in node.bases)
-        self.rf.classes[qual] = ClassInfo(qual, self.span(node.name), bases, tuple(attrs), decorators)
+        self.rf.classes[qual] = ClassInfo(qual, self.span(node.name), bases, tuple(attrs), decorators, tuple(dependencies))
         for d, dec in zip(node.decorators, decorators):
             self.route_decorator(d, dec, qual, "class")
 
@@ -322,6 +330,9 @@ class RouteDeclarationVisitor(FactVisitor):
             if q in self.rc.auth_dependencies:
                 for n in names:
                     self.rf.scheme_objects[n] = q
+            if q is not None and q not in self.rc.factories and not self.stack and last_part(q)[:1].isupper():
+                for n in names:
+                    self.instance(n, value, q)
         if not self.stack and names:
             self.module_assign(names, value)
             if isinstance(value, (cst.List, cst.Tuple, cst.BinaryOperation)):
@@ -362,12 +373,29 @@ class RouteDeclarationVisitor(FactVisitor):
                     self.rf.settings[str(string_value(el.key))] = self.qual_list(el.value)
         if "ROOT_URLCONF" in names and isinstance(string_value(value), str):
             self.rf.settings["ROOT_URLCONF"] = (str(string_value(value)),)
+        for n in names:
+            if "MIDDLEWARE" in n.upper() and isinstance(value, (cst.List, cst.Tuple)):
+                self.module_lists[n] = self.qual_list(value)
         if "MIDDLEWARE" in names and isinstance(value, (cst.List, cst.Tuple)):
             self.rf.settings["MIDDLEWARE"] = self.qual_list(value)
+        elif "MIDDLEWARE" in names and isinstance(value, cst.Name) and value.value in self.module_lists:
+            self.rf.settings["MIDDLEWARE"] = self.module_lists[value.value]  # `MIDDLEWARE = DJANGO_MIDDLEWARE_CLASSES`
+        if "LOGIN_EXEMPT_URLS" in names and isinstance(value, (cst.List, cst.Tuple)):
+            patterns = (_pattern_text(el.value) for el in value.elements)
+            self.rf.settings["LOGIN_EXEMPT_URLS"] = tuple(p for p in patterns if p is not None)
+
+    def instance(self, name: str, call: cst.Call, cls: str) -> None:
+        keywords = tuple(  # only prefix keywords: facts keep no other literal (it could be a secret)
+            (a.keyword.value, v) for a in call.args
+            if a.keyword is not None and a.keyword.value in self.prefix_keywords and isinstance(v := string_value(a.value), str)
+        )
+        deps = self.dependencies_in(argument(call, None, "dependencies"))
+        self.rf.instances[name] = Instance(name, cls, self.span(call), keywords, deps)
 
     # ---- calls ----
     def visit_Call(self, node: cst.Call) -> None:
         q = self.qualname(node.func)
+        self.base_constructor(node)
         if not self.route_call(node, q):
             self.mount_call(node, q)
         if q is not None and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("before_request", "before_app_request"):
@@ -379,6 +407,19 @@ class RouteDeclarationVisitor(FactVisitor):
                 if isinstance(a.value, (cst.List, cst.Tuple)):
                     self.lists.append((a.value, self.synthetic(a.value)))
 
+    def base_constructor(self, node: cst.Call) -> None:
+        """`super().__init__(..., dependencies=[Depends(get_admin_user)])` in a class's `__init__`: every
+        instance of the class (an `APIRouter` subclass) carries those dependencies."""
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__" and isinstance(func.value, cst.Call)):
+            return
+        cls = self.enclosing_class()
+        if cls is None or dotted(func.value.func) != "super" or not self.stack or self.stack[-1][1] != "__init__":
+            return
+        deps = self.dependencies_in(argument(node, None, "dependencies"))
+        if deps:
+            self.rf.base_dependencies[cls] = self.rf.base_dependencies.get(cls, ()) + deps
+
     def leave_Call(self, original_node: cst.Call) -> None:
         while self.lists and any(self.lists[-1][0] is a.value for a in original_node.args):
             self.lists.pop()
@@ -388,3 +429,12 @@ class RouteDeclarationVisitor(FactVisitor):
         if q is not None and (q.endswith("include") or q in self.rc.mount_calls or q in self.rc.factories):
             return True
         return isinstance(node.func, cst.Attribute) and node.func.attr.value in self.rc.mount_methods
+
+
+def _pattern_text(node: cst.BaseExpression) -> str | None:
+    """A URL pattern as written: a string, or an f-string with its fields left out
+    (`rf"^{URL_PREFIX}static/"` -> `^static/`: the prefix is a deployment setting, usually empty)."""
+    if isinstance(node, cst.FormattedString):
+        return "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
+    s = string_value(node)
+    return s if isinstance(s, str) else None

@@ -215,6 +215,7 @@ class ClassInfo:
     bases: tuple[str, ...]
     attrs: tuple[tuple[str, tuple[str, ...]], ...]
     decorators: tuple[Decorator, ...]
+    dependencies: tuple[str, ...] = ()  # class attributes `user: User = Depends(get_user)` (class-based FastAPI views)
 
     def attr(self, name: str) -> tuple[str, ...] | None:
         for key, value in self.attrs:
@@ -242,6 +243,18 @@ class FunctionInfo:
     requires_login: bool = False  # tests `not user.is_authenticated` / `user.is_anonymous` (to turn anonymous callers away)
 
 
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """`router = UserAPIRouter(prefix="/users")` at module level, for a class only the linker can place
+    (a project subclass of a route factory such as `APIRouter`)."""
+
+    name: str
+    cls: str  # qualname of the class
+    span: Span
+    keywords: tuple[tuple[str, str], ...]  # prefix keywords of route factories (`prefix`, `url_prefix`) with literal values
+    dependencies: tuple[str, ...] = ()  # FastAPI dependencies passed as `dependencies=[...]`
+
+
 @dataclass(slots=True)
 class RouteFacts:
     routes: list[Route] = field(default_factory=list)
@@ -253,6 +266,9 @@ class RouteFacts:
     aliases: dict[str, Param] = field(default_factory=dict)
     settings: dict[str, tuple[str, ...]] = field(default_factory=dict)
     scheme_objects: dict[str, str] = field(default_factory=dict)  # name -> auth dependency factory
+    instances: dict[str, Instance] = field(default_factory=dict)
+    # class -> dependencies its methods pass to the base constructor (`super().__init__(dependencies=[...])`)
+    base_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def parse_path_params(path: str) -> tuple[PathParam, ...]:

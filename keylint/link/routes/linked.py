@@ -85,5 +85,5 @@ def join_path(*pieces: str | None) -> str:
 
 
 # What protects a route, decided from where it is declared and registered: (file, route, framework,
-# its handlers, the class-based view, dependencies, the containers it is mounted through)
-AccessJudge = Callable[[str, Route, str, "list[Handler]", "tuple[str, ClassInfo] | None", "list[str]", "list[Node]"], Access]
+# its full path, its handlers, the class-based view, dependencies, the containers it is mounted through)
+AccessJudge = Callable[[str, Route, str, str, "list[Handler]", "tuple[str, ClassInfo] | None", "list[str]", "list[Node]"], Access]
