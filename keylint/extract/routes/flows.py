@@ -53,6 +53,8 @@ _GENERIC_SERIALIZER = "itsdangerous.URLSafeTimedSerializer"  # what an unknown `
 _SAVE_WORDS = frozenset({"add", "save", "persist", "insert", "merge", "create", "register"})
 _NEW_OBJECT_CALLS = frozenset({"create", "create_user", "create_superuser", "register", "signup", "sign_up", "add_user", "save_new_user", "register_user"})
 _QUERY_METHODS = frozenset({"first", "one", "get", "last", "filter", "filter_by", "all", "scalar", "earliest", "latest", "one_or_none", "scalars"})
+# Calls that run SQL text: a `WHERE ... password = ?` in it makes the query the credential check.
+_SQL_RUN = frozenset({"execute", "executemany", "executescript", "fetch", "fetchrow", "fetchval", "raw", "text"})
 _REQUEST_NAMES = frozenset({"request", "req"})
 _REQUEST_CLASSES = frozenset({"Request", "HttpRequest", "WSGIRequest", "ASGIRequest", "BaseRequest"})
 _REQUEST_GLOBALS = frozenset({"flask.request", "quart.request", "bottle.request", "werkzeug.local.request", "sanic.request"})
@@ -565,8 +567,13 @@ class HandlerFlowVisitor(FactVisitor):
             fn.info.mints.append(Mint(minter, entry["kind"], self.span(node), sources, text, subjectless=subjectless))
             self._note_result(fn, len(fn.info.mints) - 1)
             return
+        if last in _SQL_RUN and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in fn.vars:
+            # `cur.execute(sql, (name, pw))`: the rows `cur.fetchone()` returns come from what the query was given
+            fn.vars[func.value.value] = fn.vars[func.value.value] | frozenset().union(*(self.sources(a.value) - CONST for a in node.args))
         # proof
-        if q is not None and q in self.rc.check_calls or last in self.rc.check_names or (receiver, last) in self.rc.check_methods:
+        if last in _SQL_RUN and any(_sql_checks_credential(a.value) for a in node.args):
+            fn.info.checks.append(CredentialCheck(f"{q or last}() of a query that matches a password", self.span(node)))
+        elif q is not None and q in self.rc.check_calls or last in self.rc.check_names or (receiver, last) in self.rc.check_methods:
             fn.info.checks.append(CredentialCheck(f"{q or last}()", self.span(node)))
         elif self._passes_credential(node, last):
             fn.info.checks.append(CredentialCheck(f"{q or last}() with a credential", self.span(node)))
@@ -716,6 +723,27 @@ def _is_empty(node: cst.BaseExpression) -> bool:
         return node.value == "None"
     s = string_value(node)
     return s == "" or s == b""
+
+
+def _sql_checks_credential(node: cst.BaseExpression) -> bool:
+    """SQL text (a string, an f-string with its fields left out, or a concatenation) whose WHERE clause
+    compares a password-like column: `SELECT id FROM users WHERE name = ? AND password = ?`."""
+    if isinstance(node, cst.FormattedString):
+        text = "".join(p.value if isinstance(p, cst.FormattedStringText) else "?" for p in node.parts)
+    elif isinstance(node, cst.ConcatenatedString):
+        return _sql_checks_credential(node.left) or _sql_checks_credential(node.right)
+    elif isinstance(node, cst.BinaryOperation):
+        return _sql_checks_credential(node.left) or _sql_checks_credential(node.right)
+    else:
+        s = string_value(node)
+        if not isinstance(s, str):
+            return False
+        text = s
+    where = re.search(r"\bwhere\b(.*)", text, re.IGNORECASE | re.DOTALL)
+    if where is None:
+        return False
+    columns = re.findall(r"([A-Za-z_][\w.]*)\s*(?:=|==|\blike\b)", where.group(1), re.IGNORECASE)
+    return any(words(c.rpartition(".")[2]) & _SECRET_WORDS for c in columns)
 
 
 def _names_credential(node: cst.BaseExpression) -> bool:
