@@ -376,13 +376,19 @@ class RouteDeclarationVisitor(FactVisitor):
         for n in names:
             if "MIDDLEWARE" in n.upper() and isinstance(value, (cst.List, cst.Tuple)):
                 self.module_lists[n] = self.qual_list(value)
+        # every middleware any assignment lists: settings files add and remove some in branches
+        # (`MIDDLEWARE = ["debug_toolbar...", *MIDDLEWARE]`), and none of those drops the login middleware
         if "MIDDLEWARE" in names and isinstance(value, (cst.List, cst.Tuple)):
-            self.rf.settings["MIDDLEWARE"] = self.qual_list(value)
+            self.add_middleware(self.qual_list(value))
         elif "MIDDLEWARE" in names and isinstance(value, cst.Name) and value.value in self.module_lists:
-            self.rf.settings["MIDDLEWARE"] = self.module_lists[value.value]  # `MIDDLEWARE = DJANGO_MIDDLEWARE_CLASSES`
+            self.add_middleware(self.module_lists[value.value])  # `MIDDLEWARE = DJANGO_MIDDLEWARE_CLASSES`
         if "LOGIN_EXEMPT_URLS" in names and isinstance(value, (cst.List, cst.Tuple)):
             patterns = (_pattern_text(el.value) for el in value.elements)
             self.rf.settings["LOGIN_EXEMPT_URLS"] = tuple(p for p in patterns if p is not None)
+
+    def add_middleware(self, listed: tuple[str, ...]) -> None:
+        known = self.rf.settings.get("MIDDLEWARE", ())
+        self.rf.settings["MIDDLEWARE"] = known + tuple(m for m in listed if m not in known)
 
     def instance(self, name: str, call: cst.Call, cls: str) -> None:
         keywords = tuple(  # only prefix keywords: facts keep no other literal (it could be a secret)
