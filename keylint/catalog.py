@@ -147,7 +147,7 @@ TABLE_SCHEMAS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "pk_keyword": {"name": str},
     "serializer_method": {"name": str},
     # rules/routes.toml (KL2xx: routes, authentication, minting)
-    "route_factory": {"call": str, "framework": str, "prefix": str, "dependencies": str},
+    "route_factory": {"call": str, "framework": str, "prefix": str, "dependencies": str, "proxy_prefix": bool},
     "route_decorator": {"method": str, "call": str, "methods": list, "methods_keyword": str},
     "route_call": {
         "method": str, "call": str, "path_position": int, "handler_position": int, "handler_keyword": str,
@@ -164,6 +164,7 @@ TABLE_SCHEMAS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "credential_check": {"name": str, "call": str, "method": str, "receiver": str},
     "credential_source": {"name": str, "call": str},
     "request_attribute": {"name": str, "kind": str},
+    "random_source": {"call": str, "module": str},
 }
 _CORE_FILES = ("rules.toml", "signers.toml", "key_settings.toml")
 

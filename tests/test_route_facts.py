@@ -11,9 +11,10 @@ from keylint.catalog import load_catalog
 from keylint.config import load_config
 from keylint.discover import discover
 from keylint.engine import ScanOptions, _extract_all
-from keylint.extract.routes import PathParam, RouteFacts, parse_path_params
+from keylint.extract.routes.facts import PathParam, RouteFacts, parse_path_params
 from keylint.link import Project
 from keylint.link.routes import RouteProject, join_path
+from conftest import FIXTURES
 
 
 def _linked(root: Path) -> RouteProject:
@@ -115,3 +116,25 @@ def test_django_include_and_drf_settings_default(project) -> None:
     )
     routes = _by_path(_linked(root))
     assert routes == {"/api/orders/<int:pk>/": ("authenticated", "GET"), "/api/health/": ("public", "GET")}
+
+
+def test_fastapi_router_subclasses_class_views_and_mounted_root_path() -> None:
+    """An `APIRouter` subclass whose constructor adds a dependency, a class-based view whose class
+    attribute is a dependency, and a sub-app whose `root_path` repeats the prefix it is mounted at."""
+    routes = _by_path(_linked(FIXTURES / "kl2-fastapi"))
+    assert routes["/account/delegate/{user_id}"] == ("authenticated", "POST")
+    assert routes["/exports/{user_id}"] == ("authenticated", "POST")
+    assert routes["/exports/preview/{user_id}"] == ("public", "GET")
+    assert routes["/partner/token/{user_id}"] == ("public", "POST")
+    assert not any(p.startswith("/partner/partner") for p in routes)
+
+
+def test_django_login_middleware_named_through_a_list_and_its_exempt_urls() -> None:
+    """`MIDDLEWARE = BASE_MIDDLEWARE` with a project LoginRequiredMiddleware: every Django view needs a
+    signed-in user except those LOGIN_EXEMPT_URLS matches (f-string fields are left out)."""
+    routes = _by_path(_linked(FIXTURES / "kl2-django-middleware"))
+    assert routes == {
+        "/support/token/<int:user_id>/": ("authenticated", ""),
+        "/support/pair/(?P<user_id>\\d+)/": ("public", ""),
+        "/kiosk/token/": ("public", ""),
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft
-from keylint.checks.minting import describe_subject, minted_where, route_drafts, route_label, subject_kind
+from keylint.checks.minting import describe_subject, minted_where, route_drafts, subject_kind
 from keylint.link.routes import HandlerAnalysis, LinkedRoute, MintFlow
 
 CODE = "KL201"
@@ -22,7 +22,7 @@ def _pick(route: LinkedRoute, analysis: HandlerAnalysis) -> tuple[MintFlow, str]
 
 def _message(route: LinkedRoute, flow: MintFlow, kind: str, words: list[str]) -> str:
     message = (
-        f"{route_label(route)} is reachable without authentication ({route.access.evidence}) and mints a "
+        f"{route.label} is reachable without authentication ({route.access.evidence}) and mints a "
         f"{flow.mint.kind} token with {minted_where(flow)} for {describe_subject(flow, kind)}, with no credential "
         f"checked on the way: anyone who can reach it gets a valid token for that account."
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft
-from keylint.checks.minting import minted_where, route_drafts, route_label, subject_kind
+from keylint.checks.minting import minted_where, route_drafts, subject_kind
 from keylint.link.routes import HandlerAnalysis, LinkedRoute, MintFlow
 
 CODE = "KL202"
@@ -22,7 +22,7 @@ def _pick(route: LinkedRoute, analysis: HandlerAnalysis) -> tuple[MintFlow, str]
 
 def _message(route: LinkedRoute, flow: MintFlow, kind: str, words: list[str]) -> str:
     message = (
-        f"{route_label(route)} requires authentication ({route.access.evidence}) but mints a {flow.mint.kind} token "
+        f"{route.label} requires authentication ({route.access.evidence}) but mints a {flow.mint.kind} token "
         f"with {minted_where(flow)} for a subject taken from the request ({flow.subject_text}) without checking "
         f"it against the caller: any signed-in user can get a token for any other account."
     )

@@ -17,6 +17,7 @@ from typing import Iterator
 
 from keylint.checks.base import Context, Draft, where
 from keylint.extract.models import Lookup
+from keylint.extract.routes.facts import FromParam
 from keylint.model import Severity
 from keylint.link.models import Key, ModelIndex, PrimaryKey, model_label
 from keylint.link.routes import LinkedRoute, RouteProject
@@ -47,7 +48,7 @@ def _fetches(index: ModelIndex, routes: RouteProject, path: str, function: str, 
     if info is not None:
         for call in info.calls:
             for arg in call.args:
-                if f"param:{name}" not in arg.sources:
+                if FromParam(name) not in arg.sources:
                     continue
                 for cpath, cinfo, offset in routes.callees(path, info, call):
                     if arg.keyword is not None:
@@ -85,7 +86,9 @@ def _view_model(index: ModelIndex, path: str, cls: str) -> tuple[Key | None, str
     return model, field, url_kwarg or field
 
 
-def _describe(route: LinkedRoute) -> str:
+def _fingerprint_label(route: LinkedRoute) -> str:
+    """The route as KL302's fingerprint token spelled it before route labels had one spelling
+    (`GET/POST /path`): kept, so that baselines keep matching."""
     methods = "/".join(route.methods) if route.methods else "ANY"
     return f"{methods} {route.full_path}"
 
@@ -130,7 +133,7 @@ def check(ctx: Context) -> Iterator[Draft]:
                 f"; the handler checks roles ({', '.join(roles)})." if roles else "; nothing checks that the caller owns the object."
             )
             message = (
-                f"{_describe(route)} takes `{param.name}` from the URL and {how}; the key of `{model_label(pk.model)}` is "
+                f"{route.label} takes `{param.name}` from the URL and {how}; the key of `{model_label(pk.model)}` is "
                 f"{pk.why}, so every object can be reached by counting. {access} Put a random public id "
                 "(UUID, hashid) in the URL and check ownership."
             )
@@ -140,7 +143,7 @@ def check(ctx: Context) -> Iterator[Draft]:
                 route.path,
                 route.route.span,
                 message,
-                f"{_describe(route)}:{param.name}",
+                f"{_fingerprint_label(route)}:{param.name}",
                 related=related,
                 severity=Severity.HIGH if public and not owned and not roles else None,
             )

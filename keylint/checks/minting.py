@@ -6,6 +6,7 @@ from typing import Callable, Iterator
 
 from keylint.catalog import split_words
 from keylint.checks.base import Context, Draft, where
+from keylint.extract.routes.facts import Origin
 from keylint.model import Span
 from keylint.link.routes import HandlerAnalysis, Handler, LinkedRoute, MintFlow, RouteProject
 
@@ -37,13 +38,17 @@ def subject_kind(flow: MintFlow) -> str | None:
     """"request" (the caller names it), "fixed" (a constant or the first record), or None (the
     caller's own new account, an authenticated identity, unknown, or not an account at all)."""
     s = flow.subject
-    if "new" in s or "credential" in s:
+    if Origin.NEW in s or Origin.CREDENTIAL in s:
         return None
+    if Origin.RANDOM in s and s <= {Origin.RANDOM, Origin.CONST}:
+        return None  # a pre-authentication state token (OAuth `state`, a CSRF nonce): random values, no account
+    if flow.subjectless:
+        return None  # names no account
     if flow.mint.kind == "signed" and not set(split_words(flow.subject_text)) & ACCOUNT_WORDS:
         return None
-    if "request" in s:
+    if Origin.REQUEST in s:
         return "request"
-    if s and s <= {"const", "db"}:
+    if s and s <= {Origin.CONST, Origin.DB}:
         return "fixed"
     return None
 
@@ -88,11 +93,6 @@ def related(route: LinkedRoute, flow: MintFlow) -> tuple[tuple[str, Span, str], 
     return tuple(unique)
 
 
-def route_label(route: LinkedRoute) -> str:
-    methods = "|".join(route.methods) if route.methods else "ANY"
-    return f"{methods} {route.full_path}"
-
-
 def minted_where(flow: MintFlow) -> str:
     return f"{flow.mint.minter}() at {where(flow.path, flow.mint.span)}"
 
@@ -120,6 +120,6 @@ def route_drafts(
             path=path,
             span=span,
             message=describe(route, flow, kind, suspicious_words(route, analysis)),
-            token=f"{route_label(route)}:{flow.mint.minter}:{flow.subject_text}",
+            token=f"{route.label}:{flow.mint.minter}:{flow.subject_text}",
             related=related(route, flow),
         )

@@ -15,12 +15,13 @@ from keylint.extract.keys import KeyVisitor
 from keylint.extract.models import ModelVisitor
 from keylint.extract.positions import Positions
 from keylint.extract.pyvisit import FactVisitor, ModuleState, _Closer, _Opener
-from keylint.extract.routes import RouteVisitor
+from keylint.extract.routes.declarations import RouteDeclarationVisitor
+from keylint.extract.routes.flows import HandlerFlowVisitor
 from keylint.extract.tokens import TokenVisitor
 from keylint.extract.walk import trivia_skip, walk
 
 # Family visitors, in the order they see each node (after the opener, before the closer).
-VISITORS: tuple[type[FactVisitor], ...] = (KeyVisitor, ModelVisitor, TokenVisitor, RouteVisitor)
+VISITORS: tuple[type[FactVisitor], ...] = (KeyVisitor, ModelVisitor, TokenVisitor, RouteDeclarationVisitor, HandlerFlowVisitor)
 
 
 def module_name(path: str) -> tuple[str, bool]:

@@ -14,7 +14,8 @@
 from __future__ import annotations
 
 from keylint.catalog import Catalog
-from keylint.extract.routes import CallSite, FunctionInfo, RouteFacts, route_catalog
+from keylint.extract.routes.catalog import route_catalog
+from keylint.extract.routes.facts import CallSite, FunctionInfo, RouteFacts
 from keylint.link.project import Project
 from keylint.link.routes.access import RouteAccess
 from keylint.link.routes.flows import HandlerFlows

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import re
+
 from keylint.catalog import split_words
-from keylint.extract.routes import ClassInfo, Param, Route
+from keylint.extract.routes.facts import ClassInfo, Param, Route
 from keylint.link.routes.linked import Access, Handler, Node
 from keylint.link.routes.topology import _MAX_CHAIN, RouteTopology
 
@@ -16,6 +18,27 @@ def _words(name: str) -> frozenset[str]:
     return frozenset(split_words(name))
 
 
+def _compiled(patterns: tuple[str, ...]) -> list[re.Pattern[str]]:
+    out = []
+    for p in patterns:
+        try:
+            out.append(re.compile(p))
+        except re.error:
+            continue  # not a regex we can read: it exempts nothing we can show
+    return out
+
+
+_PATH_PARAM = re.compile(r"\(\?P<\w+>[^)]*\)|<(?:(\w+):)?\w+>|\{\w+(?::[^{}]*)?\}")
+
+
+def _sample_path(full_path: str) -> str:
+    """A URL the route serves, as the middleware sees it (no leading slash, a value in each parameter)."""
+    def value(m: re.Match[str]) -> str:
+        return "a" if m.group(1) in ("str", "slug", "path") else "1"
+
+    return _PATH_PARAM.sub(value, full_path).lstrip("^/").rstrip("$")
+
+
 class RouteAccess:
     def __init__(self, topology: RouteTopology) -> None:
         self.topology = topology
@@ -25,6 +48,7 @@ class RouteAccess:
         self.login_middleware = any(
             "LoginRequiredMiddleware" in m for rf in self.facts.values() for m in rf.settings.get("MIDDLEWARE", ())
         )
+        self.login_exempt = [p for rf in self.facts.values() for p in _compiled(rf.settings.get("LOGIN_EXEMPT_URLS", ()))]
 
     def _drf_default_access(self) -> Access:
         perms = [p for rf in self.facts.values() for p in rf.settings.get("DEFAULT_PERMISSION_CLASSES", ())]
@@ -46,14 +70,14 @@ class RouteAccess:
             return Access("role", f"{where} = [{', '.join(names)}]")
         return Access("authenticated", f"{where} = [{', '.join(names)}]")
 
-    def decorator_access(self, path: str, name: str, keywords: tuple[tuple[str, str], ...], args: tuple[str, ...]) -> Access | None:
+    def decorator_access(self, path: str, name: str, keywords: tuple[tuple[str, tuple[str, ...]], ...], args: tuple[str, ...]) -> Access | None:
         last = name.rpartition(".")[2]
         for entry in self.rc.auth_decorators:
             if entry.get("call") == name or entry.get("name") == last:
                 if entry.get("permission_list"):
                     return self._permissions(args, "@permission_classes")
                 optional = entry.get("optional_keyword")
-                if optional is not None and dict(keywords).get(optional) == "True":
+                if optional is not None and dict(keywords).get(optional) == ("True",):
                     return None
                 return Access("role" if entry.get("role") else "authenticated", f"@{last}")
         found = self.topology.function(path, name)
@@ -131,8 +155,8 @@ class RouteAccess:
         """`name` is an instance of a FastAPI security scheme (`OAuth2PasswordBearer(...)`)."""
         return self.topology.follow(path, name, lambda p, n: True if n in self.facts[p].scheme_objects else None) is not None
 
-    def judge(self, path: str, route: Route, framework: str, handlers: list[Handler], class_ref: tuple[str, ClassInfo] | None,
-                deps: list[str], nodes: list[Node]) -> Access:
+    def judge(self, path: str, route: Route, framework: str, full_path: str, handlers: list[Handler],
+              class_ref: tuple[str, ClassInfo] | None, deps: list[str], nodes: list[Node]) -> Access:
         found: list[Access] = []
         for dep in deps:
             verdict = self.dependency_access(path, dep)
@@ -181,6 +205,12 @@ class RouteAccess:
             info = self.facts[handler.path].functions.get(handler.function)
             if info is None:
                 continue
+            owner = self.topology.klass(handler.path, info.cls) if info.cls is not None else None
+            for p, c in self.topology.class_chain(*owner) if owner is not None else ():
+                for dep in c.dependencies:  # a class-based view: `user: User = Depends(get_current_user)`
+                    verdict = self.dependency_access(p, dep)
+                    if verdict is not None:
+                        found.append(Access(verdict, f"dependency {dep.rpartition('.')[2]} of {c.qualname}"))
             api_view = False
             for d in info.decorators:
                 if d.name.rpartition(".")[2] == "api_view":
@@ -199,7 +229,10 @@ class RouteAccess:
             if info.requires_login and info.rejects:
                 found.append(Access("role" if info.roles else "authenticated", "the handler turns anonymous callers away itself"))
         if framework == "django" and self.login_middleware and not drf:
-            found.append(Access("authenticated", "LoginRequiredMiddleware"))
+            if any(p.match(_sample_path(full_path)) for p in self.login_exempt):
+                found.append(Access("public", "LOGIN_EXEMPT_URLS exempts it from LoginRequiredMiddleware"))
+            else:
+                found.append(Access("authenticated", "LoginRequiredMiddleware"))
         # explicit public markers (AllowAny) lose to any real protection found elsewhere
         protected = [a for a in found if a.state != "public"]
         if protected:

@@ -4,9 +4,9 @@ and call sites), the credential checks on the way, role and ownership checks."""
 
 from __future__ import annotations
 
-from keylint.extract.routes import CallSite, ClassInfo, FunctionInfo, Param, Sources
+from keylint.extract.routes.facts import CallSite, ClassInfo, FromCall, FromParam, FunctionInfo, InstanceOf, Origin, Param, Reach, Sources
 from keylint.link.routes.access import RouteAccess
-from keylint.link.routes.linked import Handler, HandlerAnalysis, LinkedRoute, MintFlow, Where
+from keylint.link.routes.linked import Handler, HandlerAnalysis, LinkedRoute, MintFlow, Origins, Where
 from keylint.link.routes.topology import RouteTopology
 
 _MAX_CALL_DEPTH = 6
@@ -57,14 +57,14 @@ class HandlerFlows:
             concrete = (route.class_path, cls) if cls is not None else None
         for path, info in self.entry_points(route, entry):
             env = self._handler_env(path, info)
-            self._follow_calls(path, info, env, {}, result, (), 0, set(), concrete)
+            self._follow_calls(path, info, env, {}, frozenset(), result, (), 0, set(), True, concrete)
         self._analyses[key] = result
         return result
 
-    def _handler_env(self, path: str, info: FunctionInfo) -> dict[str, Sources]:
+    def _handler_env(self, path: str, info: FunctionInfo) -> dict[str, Origins]:
         """Handler parameters: the request's data, except dependencies (an authenticated user is a
         verified identity, a form class is request data, a database session is nothing)."""
-        env: dict[str, Sources] = {}
+        env: dict[str, Origins] = {}
         for i, p in enumerate(info.params):
             if info.cls is not None and i == 0 and p.position == 0:
                 continue  # self / cls
@@ -72,31 +72,34 @@ class HandlerFlows:
             if d is not None:
                 verdict = self.access.dependency_access(d[0], d[1])
                 if verdict is not None:
-                    env[p.name] = frozenset({"credential"})
+                    env[p.name] = frozenset({Origin.CREDENTIAL})
                 elif self.topology.klass(d[0], d[1]) is not None or d[1].rpartition(".")[2][:1].isupper():
-                    env[p.name] = frozenset({"request"})  # a form or body class filled from the request
+                    env[p.name] = frozenset({Origin.REQUEST})  # a form or body class filled from the request
                 continue
-            env[p.name] = frozenset({"request"})
+            env[p.name] = frozenset({Origin.REQUEST})
         return env
 
-    def sources_of(self, sources: Sources, env: dict[str, Sources], path: str, depth: int) -> Sources:
-        out: set[str] = set()
+    def sources_of(self, sources: Sources, env: dict[str, Origins], path: str, depth: int) -> Origins:
+        """The origins of a value in `path`, its parameters bound by `env` and project calls resolved."""
+        out: set[Origin] = set()
         for s in sources:
-            if s.startswith("param:"):
-                out |= env.get(s[6:], frozenset())
-            elif s.startswith("obj:"):
-                cls = self.topology.klass(path, s[4:])
-                bases = [s[4:], *(self.topology.all_bases(cls[0], cls[1]) if cls is not None else ())]
-                if any(b.rpartition(".")[2].endswith("Form") for b in bases):
-                    out.add("request")  # a FlaskForm / Django form is filled from the request
-            elif s.startswith("call:"):
-                found = self.topology.function(path, s[5:])
-                if found is not None and depth < _MAX_CALL_DEPTH and self._verifies(found[0], found[1], depth + 1, set()):
-                    out.add("credential")  # what a verifying helper returns is a verified identity
-                elif found is not None and "new" in found[1].return_sources:
-                    out.add("new")  # a helper that creates and saves the account it returns
-            else:
+            if isinstance(s, Origin):
                 out.add(s)
+            elif isinstance(s, FromParam):
+                out |= env.get(s.name, frozenset())
+            elif isinstance(s, InstanceOf):
+                cls = self.topology.klass(path, s.cls)
+                bases = [s.cls, *(self.topology.all_bases(cls[0], cls[1]) if cls is not None else ())]
+                if any(b.rpartition(".")[2].endswith("Form") for b in bases):
+                    out.add(Origin.REQUEST)  # a FlaskForm / Django form is filled from the request
+            elif isinstance(s, FromCall):
+                found = self.topology.function(path, s.callee)
+                if found is not None and depth < _MAX_CALL_DEPTH and self._verifies(found[0], found[1], depth + 1, set()):
+                    out.add(Origin.CREDENTIAL)  # what a verifying helper returns is a verified identity
+                elif found is not None and Origin.NEW in found[1].return_sources:
+                    out.add(Origin.NEW)  # a helper that creates and saves the account it returns
+                elif found is not None and Origin.RANDOM in found[1].return_sources:
+                    out.add(Origin.RANDOM)  # `generate_csrf_token()`: a helper that returns a random nonce
         return frozenset(out)
 
     def _verifies(self, path: str, info: FunctionInfo, depth: int, seen: set[tuple[str, str]]) -> bool:
@@ -154,22 +157,29 @@ class HandlerFlows:
             return 1
         return 0
 
-    def _follow_calls(self, path: str, info: FunctionInfo, env: dict[str, Sources], texts: dict[str, str], result: HandlerAnalysis,
-              via: tuple[Where, ...], depth: int, seen: set[tuple[str, str]], concrete: tuple[str, ClassInfo] | None = None) -> None:
+    def _follow_calls(self, path: str, info: FunctionInfo, env: dict[str, Origins], texts: dict[str, str], payloads: frozenset[str], result: HandlerAnalysis,
+              via: tuple[Where, ...], depth: int, seen: set[tuple[str, str]], answers: bool,
+              concrete: tuple[str, ClassInfo] | None = None) -> None:
+        """Follow `info` and the project functions it calls. `answers`: what `info` returns reaches the
+        response (the handler's return does; a helper's when its caller returns or writes the result).
+        A mint counts only when its value can reach the response. `payloads`: the parameters bound to a
+        payload that names no account (`{"role": "service"}`)."""
         if (path, info.qualname) in seen or depth > _MAX_CALL_DEPTH:
             return
         seen = seen | {(path, info.qualname)}
         result.functions.append(info.qualname)
         for mint in info.mints:
-            if mint.delivered:
+            if not _reaches(mint.reach, answers):
                 continue
-            origin = next((texts[s[6:]] for s in sorted(mint.subject) if s.startswith("param:") and s[6:] in texts), mint.subject_text)
-            result.mints.append(MintFlow(path, mint, self.sources_of(mint.subject, env, path, depth), origin, via))
+            names = _params(mint.subject)
+            origin = next((texts[name] for name in names if name in texts), mint.subject_text)
+            subjectless = mint.subjectless or (bool(names) and all(n in payloads for n in names))
+            result.mints.append(MintFlow(path, mint, self.sources_of(mint.subject, env, path, depth), origin, via, subjectless))
         result.checks.extend((path, c) for c in info.checks)
         result.roles.extend(info.roles)
         for operands in info.compares:
             # the requested subject compared with the caller, or a lookup scoped by the caller
-            if any("credential" in self.sources_of(o, env, path, depth) for o in operands):
+            if any(Origin.CREDENTIAL in self.sources_of(o, env, path, depth) for o in operands):
                 result.ownership = True
         for p in info.params:
             d = self.access.param_dependency(path, p) if depth > 0 else None
@@ -178,20 +188,20 @@ class HandlerFlows:
                 if dep is not None:
                     result.checks.extend((dep[0], c) for c in dep[1].checks)
         for call in info.calls:
-            if call.delivered:
-                continue
             for cpath, callee, offset in self.callees(path, info, call, concrete):
-                sub_env, sub_texts = self._bind(callee, call, env, texts, path, depth, offset)
+                sub_env, sub_texts, sub_payloads = self._bind(callee, call, env, texts, payloads, path, depth, offset)
                 where = (path, call.span, f"calls {callee.qualname}")
-                self._follow_calls(cpath, callee, sub_env, sub_texts, result, (*via, where), depth + 1, seen, concrete)
+                self._follow_calls(cpath, callee, sub_env, sub_texts, sub_payloads, result, (*via, where), depth + 1, seen, _reaches(call.reach, answers), concrete)
 
-    def _bind(self, callee: FunctionInfo, call: CallSite, env: dict[str, Sources], texts: dict[str, str], path: str,
-              depth: int, offset: int) -> tuple[dict[str, Sources], dict[str, str]]:
-        """The callee's parameters, bound to what the call passes: their sources and their text as
-        first written (so a message names `body.user_id`, not the helper's `claims`)."""
+    def _bind(self, callee: FunctionInfo, call: CallSite, env: dict[str, Origins], texts: dict[str, str], payloads: frozenset[str],
+              path: str, depth: int, offset: int) -> tuple[dict[str, Origins], dict[str, str], frozenset[str]]:
+        """The callee's parameters, bound to what the call passes: their sources, their text as first
+        written (so a message names `body.user_id`, not the helper's `claims`) and which of them hold
+        a payload that names no account."""
         params: list[Param] = list(callee.params)
-        out: dict[str, Sources] = {}
+        out: dict[str, Origins] = {}
         out_texts: dict[str, str] = {}
+        out_payloads: set[str] = set()
         positional = [p for p in params if p.position >= 0]
         for arg in call.args:
             target: Param | None = None
@@ -201,6 +211,19 @@ class HandlerFlows:
                 target = positional[arg.position + offset]
             if target is not None:
                 out[target.name] = self.sources_of(arg.sources, env, path, depth)
-                origin = next((texts[s[6:]] for s in sorted(arg.sources) if s.startswith("param:") and s[6:] in texts), None)
+                origin = next((texts[name] for name in _params(arg.sources) if name in texts), None)
                 out_texts[target.name] = origin or arg.text
-        return out, out_texts
+                names = _params(arg.sources)
+                if arg.subjectless or (names and all(n in payloads for n in names)):
+                    out_payloads.add(target.name)
+        return out, out_texts, frozenset(out_payloads)
+
+
+def _reaches(reach: Reach, answers: bool) -> bool:
+    """A value that goes `reach` in a function whose return reaches the response (`answers`) or not."""
+    return reach is Reach.RESPONSE or (reach is Reach.RETURNED and answers)
+
+
+def _params(sources: Sources) -> list[str]:
+    """The names of the parameters a value comes from, sorted (the first one known names it in messages)."""
+    return sorted(s.name for s in sources if isinstance(s, FromParam))

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from keylint.extract.routes import Check, ClassInfo, Mint, PathParam, Route, Sources
+from keylint.extract.routes.facts import ClassInfo, CredentialCheck, Mint, Origin, PathParam, Route
 from keylint.model import Span
 
 Node = tuple[str, str]  # (file, container name within it)
 Where = tuple[str, Span, str]  # (file, span, what happens there)
+Origins = frozenset[Origin]  # where a value comes from, once parameters and project calls are resolved
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +45,20 @@ class LinkedRoute:
     class_path: str | None = None  # class-based views: the file and class
     class_name: str | None = None
 
+    @property
+    def label(self) -> str:
+        """How every rule names a route: `GET|POST /api/users/{id}` (`ANY` when no method is known)."""
+        return f"{'|'.join(self.methods) if self.methods else 'ANY'} {self.full_path}"
+
 
 @dataclass(frozen=True, slots=True)
 class MintFlow:
     path: str
     mint: Mint
-    subject: Sources  # resolved: "request", "credential", "const", "db", "new"
+    subject: Origins
     subject_text: str  # the subject as written where it enters the call chain (`body.user_id`)
     via: tuple[Where, ...]  # call sites from the entry point to the mint
+    subjectless: bool = False  # the payload names no account (`{"role": "service"}`): `subject` is where its values come from
 
 
 @dataclass(slots=True)
@@ -59,7 +66,7 @@ class HandlerAnalysis:
     """What a handler does, its calls into project functions followed."""
 
     mints: list[MintFlow] = field(default_factory=list)
-    checks: list[tuple[str, Check]] = field(default_factory=list)
+    checks: list[tuple[str, CredentialCheck]] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
     ownership: bool = False
     functions: list[str] = field(default_factory=list)  # names of the functions visited (for messages)
@@ -78,5 +85,5 @@ def join_path(*pieces: str | None) -> str:
 
 
 # What protects a route, decided from where it is declared and registered: (file, route, framework,
-# its handlers, the class-based view, dependencies, the containers it is mounted through)
-AccessJudge = Callable[[str, Route, str, "list[Handler]", "tuple[str, ClassInfo] | None", "list[str]", "list[Node]"], Access]
+# its full path, its handlers, the class-based view, dependencies, the containers it is mounted through)
+AccessJudge = Callable[[str, Route, str, str, "list[Handler]", "tuple[str, ClassInfo] | None", "list[str]", "list[Node]"], Access]

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterator, TypeVar
 
-from keylint.extract.routes import ClassInfo, FunctionInfo, Route, RouteCatalog, RouteFacts, parse_path_params
+from keylint.extract.routes.catalog import RouteCatalog
+from keylint.extract.routes.facts import FAMILY, ClassInfo, FunctionInfo, Route, RouteFacts, RouterObject, parse_path_params
 from keylint.link.project import Project
 from keylint.link.routes.linked import AccessJudge, Handler, LinkedRoute, Node, Where, join_path
 from keylint.model import Span
@@ -25,8 +26,9 @@ class RouteTopology:
         self.project = project
         self.rc = rc
         self._container_names: dict[str, set[str]] = {}
+        self._objects: dict[Node, RouterObject | None] = {}
         self.facts: dict[str, RouteFacts] = {
-            path: py.families["routes"] for path, py in project.python.items() if "routes" in py.families
+            path: py.families[FAMILY] for path, py in project.python.items() if FAMILY in py.families
         }
         self.parents: dict[Node, list[tuple[Node | None, str | None, tuple[str, ...], Where]]] = {}
         for path, rf in self.facts.items():
@@ -112,15 +114,46 @@ class RouteTopology:
                 return p, info
         return None
 
+    def router_object(self, node: Node) -> RouterObject | None:
+        """The router, blueprint or app a container is: made by a catalogued factory, or an instance of
+        a project subclass of one (`UserAPIRouter(prefix="/users")`, whose `__init__` passes
+        `dependencies=[Depends(get_current_user)]` to `APIRouter`)."""
+        if node in self._objects:
+            return self._objects[node]
+        rf = self.facts.get(node[0])
+        obj = rf.objects.get(node[1]) if rf is not None else None
+        instance = rf.instances.get(node[1]) if rf is not None and obj is None else None
+        found = self.klass(node[0], instance.cls) if instance is not None else None
+        if instance is not None and found is not None:
+            chain = list(self.class_chain(*found))
+            base = next((b for _, c in chain for b in c.bases if b in self.rc.factories), None)
+            if base is not None:
+                entry = self.rc.factories[base]
+                deps = [*instance.dependencies]
+                for p, c in chain:
+                    deps += [self.absolute(p, d) for d in self.facts[p].base_dependencies.get(c.qualname, ())]
+                prefix = dict(instance.keywords).get(entry.get("prefix", ""))
+                obj = RouterObject(instance.name, base, entry["framework"], instance.span, prefix, tuple(deps))
+        self._objects[node] = obj
+        return obj
+
+    def absolute(self, path: str, name: str) -> str:
+        """A name written in `path`, qualified so that it can be followed from any module."""
+        py = self.project.python.get(path)
+        if py is None or "." in name or name not in self.facts[path].functions and name not in self.facts[path].classes:
+            return name
+        return f"{py.module}.{name}" if py.module else name
+
     def _chains(self, node: Node | None, depth: int = 0, seen: frozenset[Node] = frozenset()) -> list[tuple[list[str | None], list[str], list[Where], list[Node]]]:
         """Every way `node` is reached from a root: (prefixes outermost first, dependencies, mounts, nodes)."""
         if node is None:
             return [([], [], [], [])]
-        rf = self.facts.get(node[0])
-        obj = rf.objects.get(node[1]) if rf is not None else None
-        own_prefix: list[str | None] = [obj.prefix] if obj is not None and obj.prefix else []
-        own_deps = [*(obj.dependencies if obj is not None else ())]
+        obj = self.router_object(node)
         parents = self.parents.get(node, [])
+        own_prefix: list[str | None] = [obj.prefix] if obj is not None and obj.prefix else []
+        if parents and obj is not None and self.rc.factories.get(obj.factory, {}).get("proxy_prefix"):
+            own_prefix = []  # FastAPI(root_path="/api/v1") mounted at /api/v1: the mount is the prefix
+        own_deps = [*(obj.dependencies if obj is not None else ())]
         if not parents or depth >= _MAX_CHAIN or node in seen:
             return [(own_prefix, own_deps, [], [node])]
         out = []
@@ -133,7 +166,7 @@ class RouteTopology:
         owner = self.container(path, route.owner) if route.owner else None
         framework = route.framework
         if not framework and owner is not None:
-            obj = self.facts[owner[0]].objects.get(owner[1])
+            obj = self.router_object(owner)
             framework = obj.framework if obj is not None else ""
         entries, class_ref = self._entries(path, route)
         if not entries:
@@ -152,7 +185,7 @@ class RouteTopology:
         for (suffix, methods), group in grouped.items():
             full = join_path(base, suffix) if suffix else base
             all_params = params + tuple(p for p in parse_path_params(suffix) if p not in params)
-            access = judge(path, route, framework, group, class_ref, [*deps, *route.dependencies], nodes)
+            access = judge(path, route, framework, full, group, class_ref, [*deps, *route.dependencies], nodes)
             yield LinkedRoute(
                 path, route, framework or "unknown", full, all_params, methods or route.methods, tuple(group),
                 (*registration, *mounts), access, class_ref[0] if class_ref else None, class_ref[1].qualname if class_ref else None,
@@ -184,9 +217,9 @@ class RouteTopology:
                 action = next((d for d in fn.decorators if d.name.rpartition(".")[2] == "action"), None)
                 if action is not None:
                     kws = dict(action.keywords)
-                    methods = tuple(m.upper() for m in kws.get("methods", "get").split(",") if m)
-                    url_path = kws.get("url_path", name)
-                    suffix = ("{pk}/" if kws.get("detail") == "True" else "") + url_path + "/"
+                    methods = tuple(m.upper() for m in kws.get("methods", ("get",)) if m)
+                    url_path = next(iter(kws.get("url_path", ())), name)
+                    suffix = ("{pk}/" if kws.get("detail") == ("True",) else "") + url_path + "/"
                     entries.append(Handler(p, qual, fn.span, methods, suffix))
                 elif name in _HTTP_VERBS:
                     entries.append(Handler(p, qual, fn.span, (_HTTP_VERBS[name],)))
