@@ -21,7 +21,7 @@ from keylint.baseline import BASELINE_NAME, BaselineError, apply_baseline, load_
 from keylint.catalog import CatalogError, load_catalog
 from keylint.config import SEVERITY_NAMES, Config, ConfigError, cache_dir_default, find_root, load_config
 from keylint.engine import ScanOptions, paths_relative_to, scan
-from keylint.history import HistoryError, scan_history
+from keylint.history import HistoryError, HistoryOptions, scan_history
 from keylint.inventory import InventoryError, KeyRow, KnownKeysError, build_inventory, load_known_keys, merge_inventories, repository_name
 from keylint.inventory import render_json as render_inventory_json
 from keylint.inventory import render_text as render_inventory_text
@@ -68,7 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--baseline", type=Path, help="report only findings not in this baseline file (default: `baseline` in the configuration)")
     s.add_argument("--no-baseline", action="store_true", help="ignore the configured baseline and report every finding")
     s.add_argument("--known-keys", type=Path, help="file of `sha256:<hex> label` lines (from `keylint fingerprint`): a listed key found here is KL116, critical (default: `known-keys` in the configuration)")
-    s.add_argument("--history", nargs="?", const="HEAD", metavar="REV-RANGE", help="scan for key material (KL1xx) in every blob the commits of REV-RANGE added (default HEAD: all history); text or json")
+    s.add_argument("--history", nargs="?", const="", metavar="REV-RANGE", help="report every key (KL1xx) that the commits of REV-RANGE added, deleted since or not (default: every branch and tag); text, json or github")
+    s.add_argument("--since", metavar="REF", help="with --history: only the commits that REF does not contain (e.g. the last commit CI scanned)")
+    s.add_argument("--history-exhaustive", action="store_true", help=argparse.SUPPRESS)  # the slow reference: every commit's tree
 
     b = sub.add_parser("baseline", help=f"record the current findings in a baseline file (default {BASELINE_NAME} in the project root)")
     b.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
@@ -158,43 +160,47 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
-    if args.format not in ("text", "json"):
-        print("keylint: --history writes text or json", file=sys.stderr)
+    from keylint.report.history import RENDERERS as HISTORY_RENDERERS
+
+    if args.format not in HISTORY_RENDERERS:
+        print(f"keylint: --history writes {', '.join(sorted(HISTORY_RENDERERS))}, not {args.format}", file=sys.stderr)
         return EXIT_ERROR
     root = find_root(args.paths[0].resolve())
     known = str(args.known_keys.resolve()) if args.known_keys is not None else None
     overrides = {"select": args.select, "ignore": args.ignore, "fail_on": args.fail_on, "known_keys": known}
     config = load_config(root, args.config, overrides)
-    progress = _progress(sys.stderr.isatty())
-    found = list(scan_history(config, args.history, progress))
-    if progress is not None:
-        sys.stderr.write("\r\033[K")
+    options = HistoryOptions(args.history or "", args.since, max(0, args.jobs), max(0.1, args.file_timeout), args.history_exhaustive)
+    progress = _history_progress(sys.stderr.isatty())
+    try:
+        report = scan_history(config, options, progress)
+    finally:
+        if progress is not None:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
     catalog = load_catalog(config.extend_catalogs)
-    names = {r.code: r.name for r in catalog.rules}
-    if args.format == "json":
-        document = {
-            "schema_version": 1,
-            "findings": [
-                {
-                    "commit": h.commit, "path": h.finding.location.path, "line": h.finding.location.span.line,
-                    "column": h.finding.location.span.column, "code": h.finding.code, "name": names.get(h.finding.code, ""),
-                    "severity": h.finding.severity.value, "message": h.finding.message, "snippet": h.finding.snippet,
-                    "fingerprint": h.finding.fingerprint, "key": f"sha256:{h.finding.key}" if h.finding.key else None,
-                }
-                for h in found
-            ],
-        }
-        _write(args.output, json.dumps(document, indent=2) + "\n")
-    else:
-        lines = []
-        for h in found:
-            f, span = h.finding, h.finding.location.span
-            lines.append(f"{h.commit[:12]} {f.location.path}:{span.line}:{span.column}: {f.code} [{f.severity.value}] {names.get(f.code, '')}")
-            lines.append(f"    {f.message}")
-            lines.append(f"    {span.line:>4} | {f.snippet.strip()}")
-        lines.append(f"Found {len(found)} finding{'s' if len(found) != 1 else ''} in history ({args.history}).")
-        _write(args.output, "\n".join(lines) + "\n")
-    return EXIT_FINDINGS if _failing([h.finding for h in found], config) and not args.exit_zero else EXIT_CLEAN
+    _write(args.output, HISTORY_RENDERERS[args.format](report, catalog))
+    if args.format != "text":
+        from keylint.report.history import summary
+
+        print(f"keylint: {summary(report)}", file=sys.stderr)
+    return EXIT_FINDINGS if _failing([f for k in report.keys for f in k.findings], config) and not args.exit_zero else EXIT_CLEAN
+
+
+def _history_progress(enabled: bool) -> Callable[[str, int, int, int, int], None] | None:
+    """History's progress line on stderr, only when stderr is a terminal."""
+    if not enabled:
+        return None
+    width = shutil.get_terminal_size((80, 20)).columns
+
+    def show(stage: str, done: int, total: int, read: int, analysed: int) -> None:
+        if stage in ("commits", "trees"):
+            text = f"keylint: history: {done}/{total} commits read, {read} file versions, {analysed} to analyse"
+        else:
+            text = f"keylint: history: {stage} {done}/{total} file versions ({read} read)"
+        sys.stderr.write("\r" + text[: width - 1].ljust(width - 1))
+        sys.stderr.flush()
+
+    return show
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
@@ -202,6 +208,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     if args.history is not None:
         return _cmd_history(args)
+    if args.since is not None or args.history_exhaustive:
+        print("keylint: --since and --history-exhaustive go with --history", file=sys.stderr)
+        return EXIT_ERROR
     config, report = _scan(args)
     catalog = load_catalog(config.extend_catalogs)
     baseline = None if args.no_baseline else args.baseline or (Path(config.baseline) if config.baseline else None)
@@ -363,7 +372,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "rules":
             return _cmd_rules()
         return _cmd_rule(args.code)
-    except (ConfigError, CatalogError, BaselineError, KnownKeysError, HistoryError, InventoryError) as exc:
+    except HistoryError as exc:  # not a configuration error: a shallow clone, a corrupt object, a bad range
+        print(f"keylint: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except (ConfigError, CatalogError, BaselineError, KnownKeysError, InventoryError) as exc:
         print(f"keylint: configuration error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
