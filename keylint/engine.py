@@ -40,8 +40,8 @@ class ScanOptions:
 
 
 def _extract_one(args: Task) -> FileFacts:
-    path, data, extensions, prefilter, accepted = args
-    return extract_file(path, data, load_catalog(extensions), prefilter=prefilter, accepted=accepted)
+    path, data, extensions, prefilter, accepted, keys_only = args
+    return extract_file(path, data, load_catalog(extensions), prefilter=prefilter, accepted=accepted, keys_only=keys_only)
 
 
 def _run(tasks: list[Task], options: ScanOptions) -> list[FileFacts]:
@@ -160,7 +160,7 @@ def _extract(config: Config, paths: Sequence[str], options: ScanOptions, cache: 
             if content is None:
                 del digests[rel]
                 continue
-            todo.append((rel, content, config.extend_catalogs, options.prefilter, False))
+            todo.append((rel, content, config.extend_catalogs, options.prefilter, False, False))
     for rel in [rel for rel in read if not (options.prefilter and rel.endswith(PYTHON_SUFFIXES))]:
         del read[rel]  # kept: what the deferred modules below may need; `todo` holds the rest
     fresh = _run(todo, options)
@@ -178,7 +178,7 @@ def _extract(config: Config, paths: Sequence[str], options: ScanOptions, cache: 
         facts.update(loaded)
         broken = [rel for rel in entries if rel not in loaded]  # damaged entries: extract again
         hits -= len(broken)
-        fresh += _run([(rel, content, config.extend_catalogs, options.prefilter, False) for rel in broken if (content := data(rel)) is not None], options)
+        fresh += _run([(rel, content, config.extend_catalogs, options.prefilter, False, False) for rel in broken if (content := data(rel)) is not None], options)
     # Deferred modules imported by parsed ones are extracted in full, until no new one is imported.
     while True:
         facts.update((f.path, f) for f in fresh)
@@ -194,7 +194,7 @@ def _extract(config: Config, paths: Sequence[str], options: ScanOptions, cache: 
             if cached is not None:
                 facts[rel] = cached
             elif (content := data(rel)) is not None:
-                forced.append((rel, content, config.extend_catalogs, False, True))  # deferred: CPython accepted it
+                forced.append((rel, content, config.extend_catalogs, False, True, False))  # deferred: CPython accepted it
         fresh = _run(forced, options)
     digests.update((f.path, f.digest) for f in facts.values())
     return _Extracted(list(facts.values()), errors, hits, digests)

@@ -29,9 +29,9 @@ from keylint.extract import PYTHON_SUFFIXES, extract_file, extract_secrets_only
 from keylint.extract.facts import FileFacts
 from keylint.model import FileError
 
-# A task: (repository-relative path, file bytes, extend-catalogs paths, prefilter, accepted), the
-# last two as for `keylint.extract.extract_file`.
-Task = tuple[str, bytes, tuple[str, ...], bool, bool]
+# A task: (repository-relative path, file bytes, extend-catalogs paths, prefilter, accepted,
+# keys_only), the last three as for `keylint.extract.extract_file`.
+Task = tuple[str, bytes, tuple[str, ...], bool, bool, bool]
 
 FULL, SECRETS_ONLY = "full", "secrets-only"
 # Share of the per-file time the secret scan may use: in a full extraction the parsers need the
@@ -46,10 +46,10 @@ class Limits:
 
 
 def _extract(task: Task, mode: str, deadline: float) -> FileFacts:
-    path, data, extensions, prefilter, accepted = task
+    path, data, extensions, prefilter, accepted, keys_only = task
     if mode == SECRETS_ONLY:
         return extract_secrets_only(path, data, deadline=deadline)
-    return extract_file(path, data, load_catalog(extensions), deadline=deadline, prefilter=prefilter, accepted=accepted)
+    return extract_file(path, data, load_catalog(extensions), deadline=deadline, prefilter=prefilter, accepted=accepted, keys_only=keys_only)
 
 
 def _cap_memory(extra: int) -> None:

@@ -13,6 +13,7 @@ still carry it. Two ways of finding the versions to analyse, with the same analy
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -20,7 +21,9 @@ from typing import Callable, Iterable, Sequence
 from keylint.catalog import Catalog, load_catalog
 from keylint.config import Config
 from keylint.history import git
-from keylint.history.analysis import BINARY, TOO_LARGE, Analysed, Version, analyse, identity, unreadable
+from keylint.history.analysis import BINARY, TOO_LARGE, Analysed, Version, analyse, identity, material, unreadable
+from keylint.extract import decode
+from keylint.history.gate import UNKNOWN, Gate
 from keylint.history.git import HistoryError
 from keylint.inventory import load_known_keys
 from keylint.model import Finding
@@ -67,6 +70,7 @@ class HistoryStats:
     commits: int = 0
     versions: int = 0  # file versions read (new (blob, path) pairs)
     analysed: int = 0  # file versions analysed in full
+    gated: int = 0  # Python versions the gate showed to hold no key not found before
     patch_bytes: int = 0  # bytes of patches read
     analysed_bytes: int = 0  # bytes of the versions analysed
     binary: int = 0  # versions skipped: binary content
@@ -84,7 +88,9 @@ class HistoryReport:
 
 
 class _Analyser:
-    """Analyses file versions by (blob, path), each once, in the worker pool."""
+    """Analyses file versions, each (blob, path) once, in the worker pool, in commit order; with a
+    gate, a version chosen only for a Python word is skipped when every key it could hold was
+    already found at an earlier commit (`keylint.history.gate`)."""
 
     def __init__(self, config: Config, catalog: Catalog, blobs: git.Blobs, options: HistoryOptions) -> None:
         self.config, self.catalog, self.blobs = config, catalog, blobs
@@ -93,37 +99,57 @@ class _Analyser:
         self.known = load_known_keys(Path(config.known_keys)) if config.known_keys else {}
         self.done: dict[tuple[str, str], Analysed | None] = {}  # None: not read (binary, too large)
         self.skipped = {BINARY: 0, TOO_LARGE: 0}
+        self.gated = 0  # versions the gate showed to hold no new key
         self.bytes = 0
+        self.found: set[str] = set()  # the keys (SHA-256 of their material) found so far
 
-    def run(self, wanted: Iterable[tuple[str, str]], progress: Callable[[int, int], None] | None = None) -> None:
-        todo = list(dict.fromkeys(v for v in wanted if v not in self.done))
+    def run(self, versions: Iterable[Version], gate: Gate | None = None, progress: Callable[[int, int], None] | None = None) -> None:
+        first: dict[tuple[str, str], Version] = {}
+        gated: dict[tuple[str, str], bool] = {}
+        for v in versions:
+            key = (v.blob, v.path)
+            if key in self.done:
+                continue
+            if key not in first or v.index < first[key].index:
+                first[key] = v
+            gated[key] = gated.get(key, True) and v.gated and not v.baseline
+        todo = sorted(first.values(), key=lambda v: v.index)
         batch: list[tuple[tuple[str, str], bytes]] = []
         size = finished = 0
-        for blob, path in todo:
-            data = self.blobs.read(blob, self.config.max_file_size)
+        # with a gate, batches are small (two files per worker): what they find lets the gate
+        # skip later versions
+        limit = 2 * (self.jobs or os.cpu_count() or 1) if gate is not None else 1 << 30
+        for v in todo:
+            key = (v.blob, v.path)
+            data = self.blobs.read(v.blob, self.config.max_file_size)
             why = unreadable(data, self.config)
+            finished += 1
             if why is not None or data is None:
                 self.skipped[why or TOO_LARGE] += 1
-                self.done[(blob, path)] = None
-                finished += 1
+                self.done[key] = None
                 continue
-            batch.append(((blob, path), data))
+            if gate is not None and gated[key]:
+                candidates = gate.candidates(decode(data)[0])
+                if UNKNOWN not in candidates and candidates <= self.found:
+                    self.gated += 1
+                    continue
+            batch.append((key, data))
             size += len(data)
-            if size >= _BATCH_BYTES:
-                finished += self._flush(batch)
+            if size >= _BATCH_BYTES or len(batch) >= limit:
+                self._flush(batch)
                 batch, size = [], 0
                 if progress is not None:
                     progress(finished, len(todo))
-        finished += self._flush(batch)
+        self._flush(batch)
         if progress is not None:
             progress(finished, len(todo))
 
-    def _flush(self, batch: list[tuple[tuple[str, str], bytes]]) -> int:
+    def _flush(self, batch: list[tuple[tuple[str, str], bytes]]) -> None:
         results = analyse([(path, data) for (_, path), data in batch], self.config, self.catalog, self.jobs, self.limits, self.known)
         for (version, data), result in zip(batch, results):
             self.done[version] = result
             self.bytes += len(data)
-        return len(batch)
+            self.found.update(f.key for f in result.findings if f.key)
 
 
 def scan_history(config: Config, options: HistoryOptions = HistoryOptions(), progress: Progress | None = None) -> HistoryReport:
@@ -143,9 +169,10 @@ def scan_history(config: Config, options: HistoryOptions = HistoryOptions(), pro
             walked = walk.walk(repo, arguments, config, catalog, blobs, _stage(progress, "commits"))
             commits, versions, read, patch_bytes = walked.commits, walked.selected, walked.versions, walked.patch_bytes
             analyser.skipped = dict(walked.skipped)
-        analyser.run([(v.blob, v.path) for v in versions], _count(progress, "analysed", read))
+        gate = Gate(catalog)
+        analyser.run(versions, None if options.exhaustive else gate, _count(progress, "analysed", read))
         keys = _keys(commits, versions, analyser)
-        keys = _with_carriers(repo, keys, versions, analyser, _count(progress, "branches", read))
+        keys = _with_carriers(repo, keys, {v.path for v in versions}, analyser, gate, _count(progress, "branches", read))
     finally:
         blobs.close()
     results = [r for r in analyser.done.values() if r is not None]
@@ -153,6 +180,7 @@ def scan_history(config: Config, options: HistoryOptions = HistoryOptions(), pro
         commits=len(commits),
         versions=read,
         analysed=len(results),
+        gated=analyser.gated,
         patch_bytes=patch_bytes,
         analysed_bytes=analyser.bytes,
         binary=analyser.skipped[BINARY],
@@ -202,33 +230,38 @@ def _keys(commits: Sequence[git.Commit], versions: Sequence[Version], analyser: 
     return out
 
 
-def _with_carriers(repo: git.Repository, keys: list[LeakedKey], versions: Sequence[Version], analyser: _Analyser, progress: Callable[[int, int], None] | None) -> list[LeakedKey]:
-    """Which branches (and HEAD) still hold each key: their files that are versions known to hold
-    one, and the current version of every path that ever held one (analysed if it was not)."""
+def _with_carriers(repo: git.Repository, keys: list[LeakedKey], paths: set[str], analyser: _Analyser, gate: Gate, progress: Callable[[int, int], None] | None) -> list[LeakedKey]:
+    """Which branches (and HEAD) still carry each key: the files at their tips, at a path some
+    chosen version had, that still hold the key where a rule could use it (`analysis.material`;
+    the findings of a full analysis where that cannot tell). The same for both paths: it
+    depends on the tips' files alone."""
     if not keys:
         return keys
     wanted = {k.identity for k in keys}
-    by_blob: dict[str, set[str]] = {}
-    paths: set[str] = set()
-    for (blob, path), result in analyser.done.items():
-        held = {identity(f) for f in result.findings} & wanted if result is not None else set()
-        if held:
-            by_blob.setdefault(blob, set()).update(held)
-            paths.add(path)
     refs = git.branches(repo)
     trees: dict[str, list[tuple[str, str]]] = {}
     for _, sha in refs:
         if sha not in trees:
             trees[sha] = git.tree_files(repo, sha)
-    analyser.run([(blob, path) for files in trees.values() for path, blob in files if path in paths and blob not in by_blob], progress)
+    held: dict[tuple[str, str], frozenset[str]] = {}
+    undecided: list[Version] = []
+    for path, blob in sorted({(p, b) for files in trees.values() for p, b in files if p in paths}):
+        data = analyser.blobs.read(blob, analyser.config.max_file_size)
+        if data is None or unreadable(data, analyser.config) is not None:
+            continue
+        found = material(path, data, analyser.catalog, gate)
+        if found is None:
+            undecided.append(Version(len(trees), path, blob))
+        else:
+            held[(path, blob)] = found & wanted
+    analyser.run(undecided, None, progress)
+    for v in undecided:
+        result = analyser.done.get((v.blob, v.path))
+        held[(v.path, v.blob)] = frozenset(identity(f) for f in result.findings) & wanted if result is not None else frozenset()
     carried: dict[str, dict[str, set[str]]] = {}  # key -> ref -> paths
     for ref, sha in refs:
         for path, blob in trees[sha]:
-            held = set(by_blob.get(blob, ()))
-            result = analyser.done.get((blob, path))
-            if result is not None:
-                held |= {identity(f) for f in result.findings} & wanted
-            for key in held:
+            for key in held.get((path, blob), ()):
                 carried.setdefault(key, {}).setdefault(ref, set()).add(path)
     out = []
     for k in keys:

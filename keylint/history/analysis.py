@@ -17,9 +17,10 @@ from typing import Sequence
 from keylint.catalog import Catalog
 from keylint.config import Config
 from keylint.discover import sniff_binary
-from keylint.extract import decode
+from keylint.extract import PYTHON_SUFFIXES, decode
 from keylint.extract.facts import FileFacts
 from keylint.finalize import finalize_file
+from keylint.history.gate import Gate
 from keylint.model import Finding
 from keylint.supersede import supersede
 from keylint.suppress import suppressed
@@ -45,6 +46,8 @@ class Version:
     path: str
     blob: str
     baseline: bool = False  # from before the range: its keys are not new ones
+    # chosen only for a Python rule's word: `keylint.history.gate` may show it holds no new key
+    gated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +62,7 @@ def analyse(versions: Sequence[tuple[str, bytes]], config: Config, catalog: Cata
     fingerprints (digest -> label), whose keys are KL116 wherever they are."""
     if not versions:
         return []
-    tasks: list[Task] = [(path, data, config.extend_catalogs, False, False) for path, data in versions]
+    tasks: list[Task] = [(path, data, config.extend_catalogs, False, False, True) for path, data in versions]
     facts = extract_isolated(tasks, jobs, limits)
     return [_checked(f, data, config, catalog, known or {}) for f, (_, data) in zip(facts, versions)]
 
@@ -81,6 +84,35 @@ def _checked(facts: FileFacts, data: bytes, config: Config, catalog: Catalog, kn
     findings = finalize_file(facts.path, decode(data)[0], facts.digest, kept, config, catalog)
     problems = [e.message for e in facts.errors if e.kind in ("crash", "timeout")]
     return Analysed(tuple(findings), any(e.kind == "decode" for e in facts.errors), "; ".join(problems))
+
+
+def material(path: str, data: bytes, catalog: Catalog, gate: Gate) -> frozenset[str] | None:
+    """The keys these bytes still hold where a rule could use them, without LibCST: what the
+    file-level detectors find (PEM and JWK keys, tokens, credentials, configuration entries)
+    and, for a Python file, the literals the gate shows could reach a key sink (as
+    "sha256:<digest>", a literal key's identity). None when that does not settle it (the gate
+    cannot bound the file, or a finding has no key material). It answers "does this branch
+    still carry the key?" alike for the fast path and the reference."""
+    from keylint.extract.config_files import is_config_file, scan_config
+    from keylint.extract.jwk import scan_json
+    from keylint.extract.secrets import scan_text
+    from keylint.history.gate import UNKNOWN
+
+    text = decode(data)[0]
+    found = list(scan_text(path, text))
+    if is_config_file(path):
+        found += scan_config(path, text, catalog.key_names)
+    if path.endswith((".json", ".jwk", ".jwks")):
+        found += scan_json(path, text)
+    if any(not f.key for f in found):
+        return None
+    held = {f"sha256:{f.key}" for f in found}
+    if path.endswith(PYTHON_SUFFIXES):
+        candidates = gate.candidates(text)
+        if UNKNOWN in candidates:
+            return None
+        held |= {f"sha256:{d}" for d in candidates}
+    return frozenset(held)
 
 
 def identity(finding: Finding) -> str:

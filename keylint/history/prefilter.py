@@ -142,16 +142,16 @@ class Prefilter:
             re.MULTILINE,
         ) if calls else None
 
-    def selects(self, kind: Kind, path: str, text: bytes, patch: bool) -> bool:
-        """Whether `text` (with `patch`, a patch's hunks; else a whole file) holds what a Python
-        rule or a configuration entry needs. In a patch, a Python word counts on a changed line,
-        or on a line of context in the same statement as a changed line (open brackets or a
-        backslash join them)."""
+    def selects(self, kind: Kind, path: str, text: bytes, patch: bool) -> str | None:
+        """What in `text` (with `patch`, a patch's hunks; else a whole file) a rule needs:
+        "config" (a configuration entry), "python" (a Python rule's word), or None. In a patch, a
+        Python word counts on a changed line, or on a line of context in the same statement as a
+        changed line (open brackets or a backslash join them)."""
         if kind.config and self._config_entry(path, new_side(text) if patch else text):
-            return True
-        if not kind.python or not self._python(text):
-            return False
-        return not patch or self._python(_statements_changed(text))
+            return "config"
+        if kind.python and self._python(text) and (not patch or self._python(_statements_changed(text))):
+            return "python"
+        return None
 
     def _python(self, text: bytes) -> bool:
         text = _without_comments(text)

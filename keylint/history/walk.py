@@ -84,9 +84,14 @@ class _Walk:
         hunks = change.hunks if change.columns == 1 else against_first_parent(change.hunks, change.columns)
         before = self.markers.get(parent, frozenset())
         self.markers[blob] = self.markers.get(blob, frozenset()) | before | markers_in(hunks)
-        if before.intersection(kind.markers) or self.prefilter.selects(kind, path, hunks, patch=True):
+        if before.intersection(kind.markers):
             self._select(walked, index, path, blob, before_range)
             return
+        reason = self.prefilter.selects(kind, path, hunks, patch=True)
+        if reason is not None:
+            self._select(walked, index, path, blob, before_range, gated=reason == "python")
+            if reason != "python":
+                return  # (a Python version the gate may skip still has its added lines checked below)
         lines = added_lines(hunks)
         if lines:
             text = b"\n".join(line[:-1] if line.endswith(b"\r") else line for line in lines)
@@ -116,11 +121,13 @@ class _Walk:
             self.markers.setdefault(blob, frozenset(MARKERS))  # unknown: what it may hold is not known
             return
         self.markers[blob] = markers_in(data)
-        if self.markers[blob].intersection(kind.markers) or self.prefilter.selects(kind, path, data, patch=False) or _detected(data):
+        if self.markers[blob].intersection(kind.markers) or _detected(data):
             self._select(walked, index, path, blob, before_range)
+        elif reason := self.prefilter.selects(kind, path, data, patch=False):
+            self._select(walked, index, path, blob, before_range, gated=reason == "python")
 
-    def _select(self, walked: Walked, index: int, path: str, blob: str, before_range: str | None) -> None:
-        walked.selected.append(Version(index, path, blob))
+    def _select(self, walked: Walked, index: int, path: str, blob: str, before_range: str | None, gated: bool = False) -> None:
+        walked.selected.append(Version(index, path, blob, gated=gated))
         if before_range is not None and (before_range, path) not in self.baselined:
             # its keys were there before the range: analysed too, so that they are not reported as new
             self.baselined.add((before_range, path))

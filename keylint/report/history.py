@@ -96,7 +96,7 @@ def render_json(report: HistoryReport, catalog: Catalog) -> str:
             for key in report.keys
         ],
         "summary": {
-            "commits": s.commits, "file_versions": s.versions, "analysed": s.analysed, "patch_bytes": s.patch_bytes,
+            "commits": s.commits, "file_versions": s.versions, "analysed": s.analysed, "gated": s.gated, "patch_bytes": s.patch_bytes,
             "analysed_bytes": s.analysed_bytes, "skipped_binary": s.binary, "skipped_too_large": s.too_large,
             "not_utf8": s.not_utf8, "secrets_only": list(s.problems),
         },
