@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sys
+import time
 import traceback
 from dataclasses import replace
 from pathlib import Path
@@ -145,8 +146,14 @@ def _scan(args: argparse.Namespace) -> tuple[Config, Report]:
     cache_dir = None if args.no_cache else (args.cache_dir or cache_dir_default())
     selected = paths_relative_to(root, resolved)
     timeout = max(0.1, getattr(args, "file_timeout", 60.0))
-    options = ScanOptions(jobs=max(0, args.jobs), cache_dir=cache_dir, file_timeout=timeout, prefilter=not getattr(args, "no_prefilter", False))
-    return config, scan(config, selected, options)
+    line = _status_line()
+    progress = _ScanProgress(line) if line is not None else None
+    options = ScanOptions(jobs=max(0, args.jobs), cache_dir=cache_dir, file_timeout=timeout, prefilter=not getattr(args, "no_prefilter", False), progress=progress)
+    try:
+        return config, scan(config, selected, options)
+    finally:
+        if line is not None:
+            line.clear()
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
@@ -170,13 +177,12 @@ def _cmd_history(args: argparse.Namespace) -> int:
     overrides = {"select": args.select, "ignore": args.ignore, "fail_on": args.fail_on, "known_keys": known}
     config = load_config(root, args.config, overrides)
     options = HistoryOptions(args.history or "", args.since, max(0, args.jobs), max(0.1, args.file_timeout), args.history_exhaustive)
-    progress = _history_progress(sys.stderr.isatty())
+    line = _status_line()
     try:
-        report = scan_history(config, options, progress)
+        report = scan_history(config, options, _history_progress(line) if line is not None else None)
     finally:
-        if progress is not None:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
+        if line is not None:
+            line.clear()
     catalog = load_catalog(config.extend_catalogs)
     _write(args.output, HISTORY_RENDERERS[args.format](report, catalog))
     if args.format != "text":
@@ -186,19 +192,63 @@ def _cmd_history(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if _failing([f for k in report.keys for f in k.findings], config) and not args.exit_zero else EXIT_CLEAN
 
 
-def _history_progress(enabled: bool) -> Callable[[str, int, int, int, int], None] | None:
-    """History's progress line on stderr, only when stderr is a terminal."""
-    if not enabled:
-        return None
-    width = shutil.get_terminal_size((80, 20)).columns
+class _StatusLine:
+    """One line on stderr, redrawn in place: the progress of a long command. Made only when
+    stderr is a terminal (`_status_line`), and cleared before anything else is printed."""
+
+    def __init__(self) -> None:
+        self.width, self.drawn = shutil.get_terminal_size((80, 20)).columns, False
+
+    def show(self, text: str) -> None:
+        sys.stderr.write("\r" + text[: self.width - 1].ljust(self.width - 1))
+        sys.stderr.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+            self.drawn = False
+
+
+def _status_line() -> _StatusLine | None:
+    return _StatusLine() if sys.stderr.isatty() else None
+
+
+# a scan shorter than this shows no progress line (a pre-commit run on a warm cache)
+PROGRESS_DELAY = 0.5
+
+
+class _ScanProgress:
+    """The tree scan's progress: files read, files extracted, of how many (`ScanOptions.progress`)."""
+
+    def __init__(self, line: _StatusLine) -> None:
+        self.line, self.started = line, time.monotonic()
+        self.read = self.parsed = (0, 0)
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage == "read":
+            self.read = (done, total)
+        elif stage == "parsed":
+            self.parsed = (done, total)
+        if time.monotonic() - self.started < PROGRESS_DELAY:
+            return
+        text = f"keylint: {self.read[0]}/{self.read[1]} files read"
+        if self.parsed[1]:
+            text += f", {self.parsed[0]}/{self.parsed[1]} extracted"
+        if stage == "checking":
+            text += ", linking and checking"
+        self.line.show(text)
+
+
+def _history_progress(line: _StatusLine) -> Callable[[str, int, int, int, int], None]:
+    """History's progress: commits read, file versions read and analysed (`scan_history`)."""
 
     def show(stage: str, done: int, total: int, read: int, analysed: int) -> None:
         if stage in ("commits", "trees"):
-            text = f"keylint: history: {done}/{total} commits read, {read} file versions, {analysed} to analyse"
+            line.show(f"keylint: history: {done}/{total} commits read, {read} file versions, {analysed} to analyse")
         else:
-            text = f"keylint: history: {stage} {done}/{total} file versions ({read} read)"
-        sys.stderr.write("\r" + text[: width - 1].ljust(width - 1))
-        sys.stderr.flush()
+            line.show(f"keylint: history: {stage} {done}/{total} file versions ({read} read)")
 
     return show
 
@@ -240,18 +290,9 @@ def _failing(findings: Sequence[Finding], config: Config) -> bool:
     return any(f.severity.rank >= threshold for f in findings)
 
 
-def _progress(enabled: bool) -> Callable[[int, str], None] | None:
-    """A one-line progress display on stderr, only when stderr is a terminal."""
-    if not enabled:
-        return None
-    width = shutil.get_terminal_size((80, 20)).columns
-
-    def show(files: int, folder: str) -> None:
-        text = f"keylint: {files} files  {folder}"
-        sys.stderr.write("\r" + text[: width - 1].ljust(width - 1))
-        sys.stderr.flush()
-
-    return show
+def _sweep_progress(line: _StatusLine) -> Callable[[int, str], None]:
+    """The sweep's progress: files found so far, and the folder being walked."""
+    return lambda files, folder: line.show(f"keylint: {files} files  {folder}")
 
 
 def _inventory_out(args: argparse.Namespace, rows: tuple[KeyRow, ...], repositories: list[str], errors: int = 0, merged: bool = False) -> int:
@@ -280,16 +321,18 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     top = args.folder or Path.home()
     if _missing([top]):
         return EXIT_ERROR
-    progress = _progress(sys.stderr.isatty())
+    line = _status_line()
     found: list[tuple[Path, str, Finding]] = []
     repositories: list[str] = []
     errors = 0
-    for root, report in sweep(top, ScanOptions(jobs=max(0, args.jobs), cache_dir=_cache(args)), progress):
-        repositories.append(repository_name(root))
-        found.extend((root, repositories[-1], f) for f in report.findings)
-        errors += len({e.path for e in report.errors if e.kind == "read"})
-    if progress is not None:
-        sys.stderr.write("\r\033[K")
+    try:
+        for root, report in sweep(top, ScanOptions(jobs=max(0, args.jobs), cache_dir=_cache(args)), _sweep_progress(line) if line is not None else None):
+            repositories.append(repository_name(root))
+            found.extend((root, repositories[-1], f) for f in report.findings)
+            errors += len({e.path for e in report.errors if e.kind == "read"})
+    finally:
+        if line is not None:
+            line.clear()
     return _inventory_out(args, build_inventory(found, _known(args), Path.cwd()), repositories, errors)
 
 

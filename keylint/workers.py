@@ -22,7 +22,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from keylint.catalog import load_catalog
 from keylint.extract import PYTHON_SUFFIXES, extract_file, extract_secrets_only
@@ -149,8 +149,9 @@ def _failed(task: Task, why: str, kind: str) -> FileFacts:
     return facts
 
 
-def extract_isolated(tasks: Sequence[Task], jobs: int, limits: Limits = Limits()) -> list[FileFacts]:
-    """Facts for every task, in order; never raises for a file, never waits on one past its deadline."""
+def extract_isolated(tasks: Sequence[Task], jobs: int, limits: Limits = Limits(), progress: Callable[[int, int], None] | None = None) -> list[FileFacts]:
+    """Facts for every task, in order; never raises for a file, never waits on one past its
+    deadline. `progress(done, of how many)` is told as files are done."""
     results: list[FileFacts | None] = [None] * len(tasks)
     queue: deque[tuple[int, str]] = deque((i, FULL) for i in range(len(tasks)))
     notes: dict[int, tuple[str, str]] = {}  # index -> (why the full extraction failed, kind)
@@ -164,6 +165,7 @@ def extract_isolated(tasks: Sequence[Task], jobs: int, limits: Limits = Limits()
     if any(t[0].endswith(PYTHON_SUFFIXES) for t in tasks):
         import keylint.extract.python  # noqa: F401  (LibCST and the visitors, inherited by the workers)
     context = multiprocessing.get_context()
+    finished = 0
     workers = [_Worker(context, limits) for _ in range(max(1, min(jobs, len(tasks))))]
 
     def next_batch() -> list[tuple[int, str]]:
@@ -222,6 +224,9 @@ def extract_isolated(tasks: Sequence[Task], jobs: int, limits: Limits = Limits()
                         why, kind = notes[index]
                         facts.errors.append(FileError(facts.path, f"{why}; scanned for secrets only", kind=kind))
                     results[index] = facts
+                    if progress is not None:
+                        finished += 1
+                        progress(finished, len(tasks))
                 elif time.monotonic() - w.started > limits.file_timeout:
                     failed(slot, f"took longer than {limits.file_timeout:g} s", "timeout", replace=True)
     finally:
