@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+from collections import deque
 from typing import Iterable
 
 from keylint.catalog import Catalog
@@ -71,9 +72,14 @@ class Gate:
         self.signers = {s.call: (s.position, s.keyword) for s in catalog.signers}
         self.settings = catalog.setting_names
         self.containers = catalog.container_items
+        self.container_keys = frozenset(k for keys in catalog.container_items.values() for k in keys)
+        self._key_like: dict[str, bool] = {}  # the same names recur in every version of a file
 
     def key_like(self, name: str) -> bool:
-        return name in self.settings or self.names.matches(name)
+        known = self._key_like.get(name)
+        if known is None:
+            known = self._key_like[name] = name in self.settings or self.names.matches(name)
+        return known
 
     def candidates(self, source: str) -> frozenset[str]:
         """SHA-256 digests of the literals that could be keys of this module, with UNKNOWN among
@@ -115,17 +121,29 @@ def _parse(source: str) -> ast.Module | frozenset[str]:
     return frozenset({UNKNOWN})
 
 
+_Function = ast.FunctionDef | ast.AsyncFunctionDef
+_NOT_OWN = (ast.ClassDef, ast.Lambda)  # a `return` below these is not the enclosing function's
+# nodes that hold nothing the walk reads (about half of all nodes): not visited
+_LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop, ast.alias)
+
+
 class _Module:
     def __init__(self, gate: Gate, tree: ast.Module) -> None:
         self.gate = gate
         self.imports: dict[str, str] = {}
         self.bindings: dict[str, list[ast.expr]] = {}
-        self.functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+        self.functions: dict[str, list[_Function]] = {}
         self.sinks: list[ast.expr] = []
         self.env_objects: set[str] = set()  # names bound to an environment reader (`env = environ.Env()`)
         self.unknown = False
-        nodes = list(ast.walk(tree))
-        for node in nodes:  # imports and functions first: sinks and calls are read through them
+        self.weak: dict[int, bool] = {}  # id of a call -> it or a call inside it is a weak generator
+        # one walk, in ast.walk's order: imports and functions are read first (sinks and calls are
+        # read through them), each `return` with the function it returns from
+        nodes: list[ast.AST] = []
+        queue: deque[tuple[ast.AST, _Function | None]] = deque([(tree, None)])
+        while queue:
+            node, function = queue.popleft()
+            nodes.append(node)
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     self.imports[(alias.asname or alias.name).split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
@@ -133,8 +151,14 @@ class _Module:
                 base = "." * node.level + (node.module or "")
                 for alias in node.names:
                     self.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            elif isinstance(node, ast.Return) and function is not None:
+                self.bind(f"<return>{function.name}", node.value)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions.setdefault(node.name, []).append(node)
+                inner: _Function | None = node
+            else:
+                inner = None if isinstance(node, _NOT_OWN) else function
+            queue.extend((child, inner) for child in ast.iter_child_nodes(node) if not isinstance(child, _LEAVES))
         for node in nodes:
             self._read(node)
 
@@ -153,31 +177,29 @@ class _Module:
     # ---- what the module binds and where keys go ----
     def _read(self, node: ast.AST) -> None:
         gate = self.gate
-        if isinstance(node, ast.Dict):
+        if isinstance(node, ast.Call):
+            self._call(node)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                self._assign(target, node.value)
+        elif isinstance(node, ast.AnnAssign):
+            self._assign(node.target, node.value)
+        elif isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values):
                 if isinstance(key, ast.Constant) and isinstance(key.value, str):
                     self.bind(key.value, value)
-                    if gate.key_like(key.value) or key.value in {k for keys in gate.containers.values() for k in keys}:
+                    if gate.key_like(key.value) or key.value in gate.container_keys:
                         self.sinks.append(value)
                     if key.value == "kty":
                         self.unknown = True  # a JWK: its key is its members, not a literal
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                self._assign(target, node.value)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             args = node.args
             positional = [*args.posonlyargs, *args.args]
             for arg, default in zip(positional[len(positional) - len(args.defaults) :], args.defaults):
                 self._assign(ast.Name(arg.arg), default)
-            for arg, default in zip(args.kwonlyargs, args.kw_defaults):
-                if default is not None:
-                    self._assign(ast.Name(arg.arg), default)
-            for inner in _own_nodes(node):
-                if isinstance(inner, ast.Return):
-                    self.bind(f"<return>{node.name}", inner.value)
-        elif isinstance(node, ast.Call):
-            self._call(node)
+            for arg, keyword_default in zip(args.kwonlyargs, args.kw_defaults):
+                if keyword_default is not None:
+                    self._assign(ast.Name(arg.arg), keyword_default)
 
     def _assign(self, target: ast.expr, value: ast.expr | None) -> None:
         gate = self.gate
@@ -214,9 +236,9 @@ class _Module:
         if gate.key_like(name) or name == "secret_key":
             self.sinks.append(value)
         if isinstance(value, ast.Dict) and isinstance(target, ast.Name):
-            for key, item in zip(value.keys, value.values):
-                if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                    self.bind(f"{name}[{key.value}]", item)
+            for item_key, item in zip(value.keys, value.values):
+                if isinstance(item_key, ast.Constant) and isinstance(item_key.value, str):
+                    self.bind(f"{name}[{item_key.value}]", item)
 
     def _call(self, node: ast.Call) -> None:
         gate = self.gate
@@ -248,22 +270,44 @@ class _Module:
 
     # ---- what values can be ----
     def candidates(self) -> frozenset[str]:
+        """Every value each sink can have: the least fixed point of the bindings, worked out only
+        for the names the sinks reach (a name is evaluated again when a name it reads grows)."""
         if self.unknown:
             return frozenset({UNKNOWN})
-        values: dict[str, frozenset[str]] = {name: frozenset() for name in self.bindings}
-        changed = True
-        while changed:  # least fixed point: each name, every value any of its bindings can have
-            changed = False
-            for name, exprs in self.bindings.items():
-                new = frozenset().union(*(self.value(e, values) for e in exprs))
-                if new != values[name]:
-                    values[name], changed = new | values[name], True
-        return frozenset().union(*(self.value(s, values) for s in self.sinks)) if self.sinks else frozenset()
+        if not self.sinks:
+            return frozenset()
+        self.values: dict[str, frozenset[str]] = {}
+        self.readers: dict[str, set[str]] = {}  # name -> the names whose bindings read it
+        self.reader: str | None = None  # the name being evaluated (None: the sinks)
+        self.work: deque[str] = deque()
+        for sink in self.sinks:
+            self.value(sink)  # the names the sinks read, queued
+        queued = set(self.work)
+        while self.work:
+            name = self.work.popleft()
+            queued.discard(name)
+            self.reader = name
+            new = frozenset().union(*(self.value(e) for e in self.bindings[name]))
+            if not new <= self.values[name]:
+                self.values[name] = new | self.values[name]
+                for reader in self.readers.get(name, ()):
+                    if reader not in queued:
+                        queued.add(reader)
+                        self.work.append(reader)
+        self.reader = None
+        return frozenset().union(*(self.value(s) for s in self.sinks))
 
-    def lookup(self, name: str, values: dict[str, frozenset[str]]) -> frozenset[str]:
-        return values.get(name, frozenset())
+    def lookup(self, name: str) -> frozenset[str]:
+        if self.reader is not None:
+            self.readers.setdefault(name, set()).add(self.reader)
+        found = self.values.get(name)
+        if found is None:
+            found = self.values[name] = frozenset()
+            if name in self.bindings:
+                self.work.append(name)
+        return found
 
-    def value(self, node: ast.expr | None, values: dict[str, frozenset[str]]) -> frozenset[str]:
+    def value(self, node: ast.expr | None) -> frozenset[str]:
         if node is None:
             return frozenset()
         if isinstance(node, ast.Constant):
@@ -275,55 +319,60 @@ class _Module:
                 return frozenset()  # a formatted string: not a literal to keylint either
             return frozenset({UNKNOWN})  # f"..." without fields: literal, but spelled otherwise
         if isinstance(node, ast.Name):
-            return self.lookup(node.id, values)
+            return self.lookup(node.id)
         if isinstance(node, ast.Attribute):
-            return self.lookup(node.attr, values)
+            return self.lookup(node.attr)
         if isinstance(node, ast.Subscript):
             key = node.slice
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 base = _dotted(node.value)
-                found = self.lookup(key.value, values)
-                return found | self.lookup(f"{base}[{key.value}]", values) if base is not None else found
+                found = self.lookup(key.value)
+                return found | self.lookup(f"{base}[{key.value}]") if base is not None else found
             return frozenset()
         if isinstance(node, ast.Call):
-            return self._called(node, values)
+            return self._called(node)
         if isinstance(node, ast.BinOp):
             if not isinstance(node.op, ast.Add):
                 return frozenset()
             joined = _joined(node)
             if joined is not None:  # "prefix-" + "rest": one literal, as keylint joins it
                 return frozenset({UNKNOWN}) if joined is _UNJOINABLE else frozenset({_digest(joined)}) if joined else frozenset()
-            return self.value(node.left, values) | self.value(node.right, values)
+            return self.value(node.left) | self.value(node.right)
         if isinstance(node, ast.BoolOp):
-            return frozenset().union(*(self.value(v, values) for v in node.values))
+            return frozenset().union(*(self.value(v) for v in node.values))
         if isinstance(node, ast.IfExp):
-            return self.value(node.body, values) | self.value(node.orelse, values)
+            return self.value(node.body) | self.value(node.orelse)
         if isinstance(node, ast.Await):
-            return self.value(node.value, values)
+            return self.value(node.value)
         if isinstance(node, ast.NamedExpr):
-            return self.value(node.value, values)
+            return self.value(node.value)
         return frozenset()
 
-    def _called(self, node: ast.Call, values: dict[str, frozenset[str]]) -> frozenset[str]:
-        if any(self._weak(n) for n in ast.walk(node) if isinstance(n, ast.Call)):
+    def _called(self, node: ast.Call) -> frozenset[str]:
+        if self._weak(node):
             return frozenset({UNKNOWN})  # a weak generator: its finding has no literal to know it by
         func = node.func
         last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         out: frozenset[str] = frozenset()
         if isinstance(func, ast.Attribute) and func.attr in _PASS_THROUGH_METHODS:
-            out |= self.value(func.value, values)
+            out |= self.value(func.value)
         if last in _PASS_THROUGH_CALLS or last in _ENV_CALLS or last in self.env_objects:
-            out |= frozenset().union(*(self.value(a, values) for a in [*node.args, *(k.value for k in node.keywords)]))
+            out |= frozenset().union(*(self.value(a) for a in [*node.args, *(k.value for k in node.keywords)]))
             first = node.args[0] if node.args else None
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                out |= self.lookup(first.value, values)  # `config.get("KEY")` reads the setting KEY
+                out |= self.lookup(first.value)  # `config.get("KEY")` reads the setting KEY
         if last in self.functions:
-            out |= self.lookup(f"<return>{last}", values)
+            out |= self.lookup(f"<return>{last}")
         return out
 
     def _weak(self, node: ast.Call) -> bool:
-        qual = self.qualname(node.func) or ""
-        return qual.startswith(_WEAK_PREFIXES)
+        """Whether this call, or a call inside it, is a weak generator (remembered per call)."""
+        known = self.weak.get(id(node))
+        if known is None:
+            qual = self.qualname(node.func) or ""
+            known = qual.startswith(_WEAK_PREFIXES) or any(self._weak(inner) for inner in _calls_within(node))
+            self.weak[id(node)] = known
+        return known
 
 
 _UNJOINABLE = b"\0unjoinable"  # literals keylint would join but that are spelled otherwise here (f-strings)
@@ -358,11 +407,12 @@ def _argument(call: ast.Call, position: int | None, keyword: str | None) -> ast.
     return None
 
 
-def _own_nodes(function: ast.AST) -> Iterable[ast.AST]:
-    """The nodes of a function's body, not those of functions or classes nested in it."""
-    stack = list(ast.iter_child_nodes(function))
+def _calls_within(call: ast.Call) -> Iterable[ast.Call]:
+    """The calls inside a call that no other call inside it encloses (each answers for its own)."""
+    stack = list(ast.iter_child_nodes(call))
     while stack:
         node = stack.pop()
-        yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        if isinstance(node, ast.Call):
+            yield node
+        else:
             stack.extend(ast.iter_child_nodes(node))
