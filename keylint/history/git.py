@@ -21,7 +21,7 @@ import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator, Sequence
+from typing import IO, Callable, Iterator, Sequence
 
 ZERO = "0" * 40
 _REGULAR_MODES = ("100644", "100755")
@@ -316,7 +316,7 @@ def _skip_record(stdout: IO[bytes], tail: bytes) -> bytes:
         tail = window[-8:]
 
 
-def _stream(repo: Repository, args: list[str], shas: Sequence[str], parse):  # type: ignore[no-untyped-def]
+def _stream(repo: Repository, args: list[str], shas: Sequence[str], parse: Callable[[IO[bytes]], Iterator[Change]]) -> Iterator[Change]:
     try:
         process = subprocess.Popen(args, cwd=repo.root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_environment())
     except OSError as exc:
@@ -325,7 +325,8 @@ def _stream(repo: Repository, args: list[str], shas: Sequence[str], parse):  # t
     feeder = _Feeder(process.stdin, shas)
     feeder.start()
     errors: list[bytes] = []
-    drain = threading.Thread(target=lambda: errors.append(process.stderr.read()), daemon=True)  # type: ignore[union-attr]
+    stderr = process.stderr
+    drain = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
     drain.start()
     try:
         yield from parse(process.stdout)

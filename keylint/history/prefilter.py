@@ -30,6 +30,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 
 from keylint.catalog import Catalog
 from keylint.config import Config
@@ -125,7 +126,10 @@ class Prefilter:
 
     def __init__(self, catalog: Catalog) -> None:
         names = catalog.key_names
-        squeezed = lambda words: {squeeze(w.encode("utf-8")) for w in words} - {b""}  # noqa: E731
+
+        def squeezed(words: Iterable[str]) -> set[bytes]:
+            return {squeeze(w.encode("utf-8")) for w in words} - {b""}
+
         key_like = squeezed(names.secret_words)
         settings = squeezed({s.name for s in catalog.settings} | {s.container for s in catalog.settings if s.container} | {"secret_key"})
         self.python_words = tuple(sorted(key_like | settings))
