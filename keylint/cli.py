@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sys
+import time
 import traceback
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from keylint.baseline import BASELINE_NAME, BaselineError, apply_baseline, load_
 from keylint.catalog import CatalogError, load_catalog
 from keylint.config import SEVERITY_NAMES, Config, ConfigError, cache_dir_default, find_root, load_config
 from keylint.engine import ScanOptions, paths_relative_to, scan
-from keylint.history import HistoryError, scan_history
+from keylint.history import HistoryError, HistoryOptions, scan_history
 from keylint.inventory import InventoryError, KeyRow, KnownKeysError, build_inventory, load_known_keys, merge_inventories, repository_name
 from keylint.inventory import render_json as render_inventory_json
 from keylint.inventory import render_text as render_inventory_text
@@ -68,7 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--baseline", type=Path, help="report only findings not in this baseline file (default: `baseline` in the configuration)")
     s.add_argument("--no-baseline", action="store_true", help="ignore the configured baseline and report every finding")
     s.add_argument("--known-keys", type=Path, help="file of `sha256:<hex> label` lines (from `keylint fingerprint`): a listed key found here is KL116, critical (default: `known-keys` in the configuration)")
-    s.add_argument("--history", nargs="?", const="HEAD", metavar="REV-RANGE", help="scan for key material (KL1xx) in every blob the commits of REV-RANGE added (default HEAD: all history); text or json")
+    s.add_argument("--history", nargs="?", const="", metavar="REV-RANGE", help="report every key (KL1xx) that the commits of REV-RANGE added, deleted since or not (default: every branch and tag); text, json or github")
+    s.add_argument("--since", metavar="REF", help="with --history: only the commits that REF does not contain (e.g. the last commit CI scanned)")
+    s.add_argument("--history-exhaustive", action="store_true", help=argparse.SUPPRESS)  # the slow reference: every commit's tree
 
     b = sub.add_parser("baseline", help=f"record the current findings in a baseline file (default {BASELINE_NAME} in the project root)")
     b.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
@@ -143,8 +146,14 @@ def _scan(args: argparse.Namespace) -> tuple[Config, Report]:
     cache_dir = None if args.no_cache else (args.cache_dir or cache_dir_default())
     selected = paths_relative_to(root, resolved)
     timeout = max(0.1, getattr(args, "file_timeout", 60.0))
-    options = ScanOptions(jobs=max(0, args.jobs), cache_dir=cache_dir, file_timeout=timeout, prefilter=not getattr(args, "no_prefilter", False))
-    return config, scan(config, selected, options)
+    line = _status_line()
+    progress = _ScanProgress(line) if line is not None else None
+    options = ScanOptions(jobs=max(0, args.jobs), cache_dir=cache_dir, file_timeout=timeout, prefilter=not getattr(args, "no_prefilter", False), progress=progress)
+    try:
+        return config, scan(config, selected, options)
+    finally:
+        if line is not None:
+            line.clear()
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
@@ -158,43 +167,90 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
-    if args.format not in ("text", "json"):
-        print("keylint: --history writes text or json", file=sys.stderr)
+    from keylint.report.history import RENDERERS as HISTORY_RENDERERS
+
+    if args.format not in HISTORY_RENDERERS:
+        print(f"keylint: --history writes {', '.join(sorted(HISTORY_RENDERERS))}, not {args.format}", file=sys.stderr)
         return EXIT_ERROR
     root = find_root(args.paths[0].resolve())
     known = str(args.known_keys.resolve()) if args.known_keys is not None else None
     overrides = {"select": args.select, "ignore": args.ignore, "fail_on": args.fail_on, "known_keys": known}
     config = load_config(root, args.config, overrides)
-    progress = _progress(sys.stderr.isatty())
-    found = list(scan_history(config, args.history, progress))
-    if progress is not None:
-        sys.stderr.write("\r\033[K")
+    options = HistoryOptions(args.history or "", args.since, max(0, args.jobs), max(0.1, args.file_timeout), args.history_exhaustive)
+    line = _status_line()
+    try:
+        report = scan_history(config, options, _history_progress(line) if line is not None else None)
+    finally:
+        if line is not None:
+            line.clear()
     catalog = load_catalog(config.extend_catalogs)
-    names = {r.code: r.name for r in catalog.rules}
-    if args.format == "json":
-        document = {
-            "schema_version": 1,
-            "findings": [
-                {
-                    "commit": h.commit, "path": h.finding.location.path, "line": h.finding.location.span.line,
-                    "column": h.finding.location.span.column, "code": h.finding.code, "name": names.get(h.finding.code, ""),
-                    "severity": h.finding.severity.value, "message": h.finding.message, "snippet": h.finding.snippet,
-                    "fingerprint": h.finding.fingerprint, "key": f"sha256:{h.finding.key}" if h.finding.key else None,
-                }
-                for h in found
-            ],
-        }
-        _write(args.output, json.dumps(document, indent=2) + "\n")
-    else:
-        lines = []
-        for h in found:
-            f, span = h.finding, h.finding.location.span
-            lines.append(f"{h.commit[:12]} {f.location.path}:{span.line}:{span.column}: {f.code} [{f.severity.value}] {names.get(f.code, '')}")
-            lines.append(f"    {f.message}")
-            lines.append(f"    {span.line:>4} | {f.snippet.strip()}")
-        lines.append(f"Found {len(found)} finding{'s' if len(found) != 1 else ''} in history ({args.history}).")
-        _write(args.output, "\n".join(lines) + "\n")
-    return EXIT_FINDINGS if _failing([h.finding for h in found], config) and not args.exit_zero else EXIT_CLEAN
+    _write(args.output, HISTORY_RENDERERS[args.format](report, catalog))
+    if args.format != "text":
+        from keylint.report.history import summary
+
+        print(f"keylint: {summary(report)}", file=sys.stderr)
+    return EXIT_FINDINGS if _failing([f for k in report.keys for f in k.findings], config) and not args.exit_zero else EXIT_CLEAN
+
+
+class _StatusLine:
+    """One line on stderr, redrawn in place: the progress of a long command. Made only when
+    stderr is a terminal (`_status_line`), and cleared before anything else is printed."""
+
+    def __init__(self) -> None:
+        self.width, self.drawn = shutil.get_terminal_size((80, 20)).columns, False
+
+    def show(self, text: str) -> None:
+        sys.stderr.write("\r" + text[: self.width - 1].ljust(self.width - 1))
+        sys.stderr.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+            self.drawn = False
+
+
+def _status_line() -> _StatusLine | None:
+    return _StatusLine() if sys.stderr.isatty() else None
+
+
+# a scan shorter than this shows no progress line (a pre-commit run on a warm cache)
+PROGRESS_DELAY = 0.5
+
+
+class _ScanProgress:
+    """The tree scan's progress: files read, files extracted, of how many (`ScanOptions.progress`)."""
+
+    def __init__(self, line: _StatusLine) -> None:
+        self.line, self.started = line, time.monotonic()
+        self.read = self.parsed = (0, 0)
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage == "read":
+            self.read = (done, total)
+        elif stage == "parsed":
+            self.parsed = (done, total)
+        if time.monotonic() - self.started < PROGRESS_DELAY:
+            return
+        text = f"keylint: {self.read[0]}/{self.read[1]} files read"
+        if self.parsed[1]:
+            text += f", {self.parsed[0]}/{self.parsed[1]} extracted"
+        if stage == "checking":
+            text += ", linking and checking"
+        self.line.show(text)
+
+
+def _history_progress(line: _StatusLine) -> Callable[[str, int, int, int, int], None]:
+    """History's progress: commits read, file versions read and analysed (`scan_history`)."""
+
+    def show(stage: str, done: int, total: int, read: int, analysed: int) -> None:
+        if stage in ("commits", "trees"):
+            line.show(f"keylint: history: {done}/{total} commits read, {read} file versions, {analysed} to analyse")
+        else:
+            line.show(f"keylint: history: {stage} {done}/{total} file versions ({read} read)")
+
+    return show
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
@@ -202,6 +258,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     if args.history is not None:
         return _cmd_history(args)
+    if args.since is not None or args.history_exhaustive:
+        print("keylint: --since and --history-exhaustive go with --history", file=sys.stderr)
+        return EXIT_ERROR
     config, report = _scan(args)
     catalog = load_catalog(config.extend_catalogs)
     baseline = None if args.no_baseline else args.baseline or (Path(config.baseline) if config.baseline else None)
@@ -231,18 +290,9 @@ def _failing(findings: Sequence[Finding], config: Config) -> bool:
     return any(f.severity.rank >= threshold for f in findings)
 
 
-def _progress(enabled: bool) -> Callable[[int, str], None] | None:
-    """A one-line progress display on stderr, only when stderr is a terminal."""
-    if not enabled:
-        return None
-    width = shutil.get_terminal_size((80, 20)).columns
-
-    def show(files: int, folder: str) -> None:
-        text = f"keylint: {files} files  {folder}"
-        sys.stderr.write("\r" + text[: width - 1].ljust(width - 1))
-        sys.stderr.flush()
-
-    return show
+def _sweep_progress(line: _StatusLine) -> Callable[[int, str], None]:
+    """The sweep's progress: files found so far, and the folder being walked."""
+    return lambda files, folder: line.show(f"keylint: {files} files  {folder}")
 
 
 def _inventory_out(args: argparse.Namespace, rows: tuple[KeyRow, ...], repositories: list[str], errors: int = 0, merged: bool = False) -> int:
@@ -271,16 +321,18 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     top = args.folder or Path.home()
     if _missing([top]):
         return EXIT_ERROR
-    progress = _progress(sys.stderr.isatty())
+    line = _status_line()
     found: list[tuple[Path, str, Finding]] = []
     repositories: list[str] = []
     errors = 0
-    for root, report in sweep(top, ScanOptions(jobs=max(0, args.jobs), cache_dir=_cache(args)), progress):
-        repositories.append(repository_name(root))
-        found.extend((root, repositories[-1], f) for f in report.findings)
-        errors += len({e.path for e in report.errors if e.kind == "read"})
-    if progress is not None:
-        sys.stderr.write("\r\033[K")
+    try:
+        for root, report in sweep(top, ScanOptions(jobs=max(0, args.jobs), cache_dir=_cache(args)), _sweep_progress(line) if line is not None else None):
+            repositories.append(repository_name(root))
+            found.extend((root, repositories[-1], f) for f in report.findings)
+            errors += len({e.path for e in report.errors if e.kind == "read"})
+    finally:
+        if line is not None:
+            line.clear()
     return _inventory_out(args, build_inventory(found, _known(args), Path.cwd()), repositories, errors)
 
 
@@ -363,7 +415,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "rules":
             return _cmd_rules()
         return _cmd_rule(args.code)
-    except (ConfigError, CatalogError, BaselineError, KnownKeysError, HistoryError, InventoryError) as exc:
+    except HistoryError as exc:  # not a configuration error: a shallow clone, a corrupt object, a bad range
+        print(f"keylint: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except (ConfigError, CatalogError, BaselineError, KnownKeysError, InventoryError) as exc:
         print(f"keylint: configuration error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

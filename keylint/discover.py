@@ -115,7 +115,8 @@ def _walk(root: Path, unreadable: list[tuple[str, str]], below: str = "") -> lis
     return out
 
 
-def _sniff_binary(head: bytes) -> bool:
+def sniff_binary(head: bytes) -> bool:
+    """Binary content: NUL bytes in the first 8 KiB (UTF-16 with a byte-order mark is text)."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False  # UTF-16 with BOM is text
     return b"\x00" in head
@@ -257,7 +258,7 @@ def discover(config: Config, seen_as_text: Callable[[str, os.stat_result], bool]
         except OSError as exc:
             unreadable.append((rel, exc.strerror or str(exc)))
             continue
-        if _sniff_binary(head):
+        if sniff_binary(head):
             binary += 1
             if rel.endswith(TEXT_SUFFIXES):  # a text name with binary content: worth a note
                 skipped.append((rel, "binary content (NUL bytes) in a text file; not scanned"))

@@ -37,18 +37,48 @@ class ScanOptions:
     # parse only Python modules that some family could use, or that such a module imports
     # (keylint.extract.prefilter); off: parse every module
     prefilter: bool = True
+    # told (stage, done, of how many) as files are read ("read") and extracted ("parsed"), then
+    # ("checking", 0, 0); called at most every 0.1 s in a stage, so it stays out of the hot path
+    progress: Callable[[str, int, int], None] | None = None
+
+
+class _Every:
+    """A progress callback called at most every 0.1 s (and at the end of each stage)."""
+
+    def __init__(self, progress: Callable[[str, int, int], None] | None) -> None:
+        self.progress, self.shown = progress, 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if done >= total or now - self.shown >= 0.1:
+            self.shown = now
+            self.progress(stage, done, total)
 
 
 def _extract_one(args: Task) -> FileFacts:
-    path, data, extensions, prefilter, accepted = args
-    return extract_file(path, data, load_catalog(extensions), prefilter=prefilter, accepted=accepted)
+    path, data, extensions, prefilter, accepted, keys_only = args
+    return extract_file(path, data, load_catalog(extensions), prefilter=prefilter, accepted=accepted, keys_only=keys_only)
 
 
-def _run(tasks: list[Task], options: ScanOptions) -> list[FileFacts]:
+class _ExtractedCount:
+    """Files extracted so far, of all handed to extraction so far (over several rounds)."""
+
+    def __init__(self, progress: Callable[[str, int, int], None] | None) -> None:
+        self.shown, self.before, self.planned = _Every(progress), 0, 0
+
+    def round(self, tasks: int) -> Callable[[int, int], None]:
+        self.before, self.planned = self.planned, self.planned + tasks
+        return lambda done, _total: self.shown("parsed", self.before + done, self.planned)
+
+
+def _run(tasks: list[Task], options: ScanOptions, count: _ExtractedCount | None = None) -> list[FileFacts]:
     jobs = options.jobs or os.cpu_count() or 1
     if options.file_timeout is not None and tasks:
         # untrusted input: each file in a worker with a deadline and a memory cap (keylint/workers.py)
-        return extract_isolated(tasks, jobs, Limits(options.file_timeout, options.memory_limit))
+        told = count.round(len(tasks)) if count is not None and options.progress is not None else None
+        return extract_isolated(tasks, jobs, Limits(options.file_timeout, options.memory_limit), told)
     if jobs > 1 and len(tasks) > 8:
         from concurrent.futures import ProcessPoolExecutor  # only this unguarded mode needs it (10 ms to import)
 
@@ -133,7 +163,11 @@ def _extract(config: Config, paths: Sequence[str], options: ScanOptions, cache: 
     if cache is not None:
         cache.load_signatures(config.root)
     top = str(config.root)
-    for rel in paths:
+    shown = _Every(options.progress)
+    count = _ExtractedCount(options.progress)
+    for number, rel in enumerate(paths, 1):
+        if options.progress is not None:
+            shown("read", number, len(paths))
         try:
             digests[rel], content = _identify(top, rel, config.max_file_size, cache)
         except OSError as exc:
@@ -160,10 +194,10 @@ def _extract(config: Config, paths: Sequence[str], options: ScanOptions, cache: 
             if content is None:
                 del digests[rel]
                 continue
-            todo.append((rel, content, config.extend_catalogs, options.prefilter, False))
+            todo.append((rel, content, config.extend_catalogs, options.prefilter, False, False))
     for rel in [rel for rel in read if not (options.prefilter and rel.endswith(PYTHON_SUFFIXES))]:
         del read[rel]  # kept: what the deferred modules below may need; `todo` holds the rest
-    fresh = _run(todo, options)
+    fresh = _run(todo, options, count)
     digests.update((f.path, f.digest) for f in fresh)
     if cache is not None:
         for f in fresh:
@@ -178,7 +212,7 @@ def _extract(config: Config, paths: Sequence[str], options: ScanOptions, cache: 
         facts.update(loaded)
         broken = [rel for rel in entries if rel not in loaded]  # damaged entries: extract again
         hits -= len(broken)
-        fresh += _run([(rel, content, config.extend_catalogs, options.prefilter, False) for rel in broken if (content := data(rel)) is not None], options)
+        fresh += _run([(rel, content, config.extend_catalogs, options.prefilter, False, False) for rel in broken if (content := data(rel)) is not None], options, count)
     # Deferred modules imported by parsed ones are extracted in full, until no new one is imported.
     while True:
         facts.update((f.path, f) for f in fresh)
@@ -194,8 +228,8 @@ def _extract(config: Config, paths: Sequence[str], options: ScanOptions, cache: 
             if cached is not None:
                 facts[rel] = cached
             elif (content := data(rel)) is not None:
-                forced.append((rel, content, config.extend_catalogs, False, True))  # deferred: CPython accepted it
-        fresh = _run(forced, options)
+                forced.append((rel, content, config.extend_catalogs, False, True, False))  # deferred: CPython accepted it
+        fresh = _run(forced, options, count)
     digests.update((f.path, f.digest) for f in facts.values())
     return _Extracted(list(facts.values()), errors, hits, digests)
 
@@ -323,6 +357,8 @@ def scan(config: Config, selected: Sequence[str] | None = None, options: ScanOpt
         got = _extract(config, found.files, options, cache, reuse=True)
         gc.freeze()
         analysis = got.analysis
+        if options.progress is not None:
+            options.progress("checking", 0, 0)
         if analysis is None:
             analysis = _analyze(got.facts, config, catalog)
             if cache is not None:

@@ -22,16 +22,16 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from keylint.catalog import load_catalog
 from keylint.extract import PYTHON_SUFFIXES, extract_file, extract_secrets_only
 from keylint.extract.facts import FileFacts
 from keylint.model import FileError
 
-# A task: (repository-relative path, file bytes, extend-catalogs paths, prefilter, accepted), the
-# last two as for `keylint.extract.extract_file`.
-Task = tuple[str, bytes, tuple[str, ...], bool, bool]
+# A task: (repository-relative path, file bytes, extend-catalogs paths, prefilter, accepted,
+# keys_only), the last three as for `keylint.extract.extract_file`.
+Task = tuple[str, bytes, tuple[str, ...], bool, bool, bool]
 
 FULL, SECRETS_ONLY = "full", "secrets-only"
 # Share of the per-file time the secret scan may use: in a full extraction the parsers need the
@@ -46,10 +46,10 @@ class Limits:
 
 
 def _extract(task: Task, mode: str, deadline: float) -> FileFacts:
-    path, data, extensions, prefilter, accepted = task
+    path, data, extensions, prefilter, accepted, keys_only = task
     if mode == SECRETS_ONLY:
         return extract_secrets_only(path, data, deadline=deadline)
-    return extract_file(path, data, load_catalog(extensions), deadline=deadline, prefilter=prefilter, accepted=accepted)
+    return extract_file(path, data, load_catalog(extensions), deadline=deadline, prefilter=prefilter, accepted=accepted, keys_only=keys_only)
 
 
 def _cap_memory(extra: int) -> None:
@@ -149,8 +149,9 @@ def _failed(task: Task, why: str, kind: str) -> FileFacts:
     return facts
 
 
-def extract_isolated(tasks: Sequence[Task], jobs: int, limits: Limits = Limits()) -> list[FileFacts]:
-    """Facts for every task, in order; never raises for a file, never waits on one past its deadline."""
+def extract_isolated(tasks: Sequence[Task], jobs: int, limits: Limits = Limits(), progress: Callable[[int, int], None] | None = None) -> list[FileFacts]:
+    """Facts for every task, in order; never raises for a file, never waits on one past its
+    deadline. `progress(done, of how many)` is told as files are done."""
     results: list[FileFacts | None] = [None] * len(tasks)
     queue: deque[tuple[int, str]] = deque((i, FULL) for i in range(len(tasks)))
     notes: dict[int, tuple[str, str]] = {}  # index -> (why the full extraction failed, kind)
@@ -164,6 +165,7 @@ def extract_isolated(tasks: Sequence[Task], jobs: int, limits: Limits = Limits()
     if any(t[0].endswith(PYTHON_SUFFIXES) for t in tasks):
         import keylint.extract.python  # noqa: F401  (LibCST and the visitors, inherited by the workers)
     context = multiprocessing.get_context()
+    finished = 0
     workers = [_Worker(context, limits) for _ in range(max(1, min(jobs, len(tasks))))]
 
     def next_batch() -> list[tuple[int, str]]:
@@ -222,6 +224,9 @@ def extract_isolated(tasks: Sequence[Task], jobs: int, limits: Limits = Limits()
                         why, kind = notes[index]
                         facts.errors.append(FileError(facts.path, f"{why}; scanned for secrets only", kind=kind))
                     results[index] = facts
+                    if progress is not None:
+                        finished += 1
+                        progress(finished, len(tasks))
                 elif time.monotonic() - w.started > limits.file_timeout:
                     failed(slot, f"took longer than {limits.file_timeout:g} s", "timeout", replace=True)
     finally:

@@ -200,3 +200,25 @@ def test_readme_inventory_workflow_steps_run_for_real(tmp_path: Path) -> None:
     assert row["severity"] == "critical" and row["repositories"] == ["acme/billing", "acme/shop"]
     assert {(p["repository"], p["path"], p["code"]) for p in row["places"]} == {("acme/shop", ".env.production", "KL111"), ("acme/billing", "billing/tokens.py", "KL101")}
     assert "in 2 repositories" in done.stdout and shared not in done.stdout + (workspace / "keys.json").read_text()
+
+
+def test_readme_history_workflow_is_valid_and_its_scan_reports_a_deleted_key(tmp_path: Path) -> None:
+    text = _readme_workflow("history-workflow")
+    (tmp_path / "history.yml").write_text(text)
+    done = _check_jsonschema("vendor.github-workflows", tmp_path / "history.yml")
+    assert done.returncode == 0, done.stdout + done.stderr
+    steps = yaml.safe_load(text)["jobs"]["history"]["steps"]
+    assert steps[0]["with"]["fetch-depth"] == 0
+    inputs = {k: str(v) for k, v in steps[1]["with"].items()}
+    assert "--history" in inputs["args"].split()
+    root = _workspace(tmp_path)
+    git = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com"]
+    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
+    subprocess.run([*git, "commit", "-qm", "auth"], cwd=root, check=True)
+    (root / "app/auth.py").write_text('import os\n\nimport jwt\n\n\ndef token(claims):\n    return jwt.encode(claims, os.environ["K"])\n')
+    subprocess.run([*git, "commit", "-qam", "key from the environment"], cwd=root, check=True)
+    code, output, outputs = _run_scan_step(root, tmp_path, inputs)
+    assert code == 1 and outputs["exit-code"] == "1" and outputs["sarif-file"] == ""
+    errors = [line for line in output.splitlines() if line.startswith("::error ")]
+    assert len(errors) == 1 and errors[0].startswith("::error file=app/auth.py,line=5,") and "deleted from every branch" in errors[0]
+    assert "action-test-hard-coded-key-00001" not in output

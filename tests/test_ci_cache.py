@@ -36,9 +36,9 @@ def _extracted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     sent: list[str] = []
     real = keylint.engine._run
 
-    def recording(tasks, options):
+    def recording(tasks, options, *rest):
         sent.extend(task[0] for task in tasks)
-        return real(tasks, options)
+        return real(tasks, options, *rest)
 
     monkeypatch.setattr(keylint.engine, "_run", recording)
     return sent

@@ -136,8 +136,8 @@ def test_history_matches_known_keys_too(tmp_path: Path, capsys, monkeypatch) -> 
 
     root, commits = _repo(tmp_path)
     known = _known_keys(tmp_path / "known.txt", monkeypatch, capsys, KEY)
-    code, found = _history(root, capsys, "--known-keys", str(known))
+    code, keys = _history(root, capsys, "--known-keys", str(known))
     assert code == 1
-    listed = [(f["commit"], f["path"], f["code"], f["severity"]) for f in found if f["path"] == "app/auth.py"]
+    listed = [(k["commit"], f["path"], f["code"], f["severity"]) for k in keys for f in k["findings"] if f["path"] == "app/auth.py"]
     assert listed == [(commits[1], "app/auth.py", "KL116", "critical")]  # instead of KL101, once
-    assert "production key 0" in next(f["message"] for f in found if f["code"] == "KL116")
+    assert "production key 0" in next(f["message"] for k in keys for f in k["findings"] if f["code"] == "KL116")

@@ -71,12 +71,13 @@ def read_suppressions(path: str, text: str) -> tuple[list[Suppression], list[Fil
     return found, errors
 
 
-def extract_file(path: str, data: bytes, catalog: Catalog, deadline: float | None = None, prefilter: bool = False, accepted: bool = False) -> FileFacts:
+def extract_file(path: str, data: bytes, catalog: Catalog, deadline: float | None = None, prefilter: bool = False, accepted: bool = False, keys_only: bool = False) -> FileFacts:
     """Facts for one file. `path` is repository-relative; `data` its bytes; `deadline` (a
     `time.monotonic()` value) bounds the secret scan, which stops there and says so. With
     `prefilter`, a Python module whose bytes no family could use is not parsed (`deferred`).
     `accepted`: CPython's parser has already accepted these bytes (a deferred module, extracted
-    in full because a parsed one imports it), so the nesting guard need not parse them again."""
+    in full because a parsed one imports it), so the nesting guard need not parse them again.
+    `keys_only`: record only what the key rules (KL1xx) read (history checks nothing else)."""
     facts, text = _secrets(path, data, deadline)
     if is_dependency_file(path):
         facts.dependencies = scan_dependencies(text)
@@ -92,7 +93,7 @@ def extract_file(path: str, data: bytes, catalog: Catalog, deadline: float | Non
         elif "\x00" in text:
             facts.errors.append(FileError(path, "contains NUL bytes; not parsed as Python", kind="parse"))
         else:
-            _python(facts, text, catalog, accepted)
+            _python(facts, text, catalog, accepted, keys_only)
     return facts
 
 
@@ -172,10 +173,10 @@ def _parse_module(text: str) -> cst.Module:
         cst.CSTNode.__post_init__ = validate  # type: ignore[method-assign]  # putting LibCST's hook back
 
 
-def _python(facts: FileFacts, text: str, catalog: Catalog, accepted: bool = False) -> None:
+def _python(facts: FileFacts, text: str, catalog: Catalog, accepted: bool = False, keys_only: bool = False) -> None:
     import libcst as cst
 
-    from keylint.extract.python import extract_python
+    from keylint.extract.python import KEY_VISITORS, VISITORS, extract_python
 
     refused = None if accepted else _refused_nesting(text)
     if refused is not None:
@@ -190,7 +191,7 @@ def _python(facts: FileFacts, text: str, catalog: Catalog, accepted: bool = Fals
         facts.errors.append(FileError(facts.path, "too deeply nested to parse", kind="parse"))
         return
     try:
-        facts.python, findings = extract_python(facts.path, module, text, catalog)
+        facts.python, findings = extract_python(facts.path, module, text, catalog, KEY_VISITORS if keys_only else VISITORS)
     except RecursionError:
         facts.errors.append(FileError(facts.path, "too deeply nested to analyse", kind="parse"))
         return

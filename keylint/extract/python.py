@@ -22,6 +22,8 @@ from keylint.extract.walk import trivia_skip, walk
 
 # Family visitors, in the order they see each node (after the opener, before the closer).
 VISITORS: tuple[type[FactVisitor], ...] = (KeyVisitor, ModelVisitor, TokenVisitor, RouteDeclarationVisitor, HandlerFlowVisitor)
+# What the key rules (KL1xx) read, and all they read: history, which checks those alone, runs only these.
+KEY_VISITORS: tuple[type[FactVisitor], ...] = (KeyVisitor,)
 
 
 def module_name(path: str) -> tuple[str, bool]:
@@ -34,11 +36,11 @@ def module_name(path: str) -> tuple[str, bool]:
     return ".".join(parts), is_package
 
 
-def extract_python(path: str, module: cst.Module, source: str, catalog: Catalog) -> tuple[PythonFacts, list[FileFinding]]:
+def extract_python(path: str, module: cst.Module, source: str, catalog: Catalog, visitors: tuple[type[FactVisitor], ...] = VISITORS) -> tuple[PythonFacts, list[FileFinding]]:
     name, is_package = module_name(path)
     facts = PythonFacts(module=name, is_package=is_package)
     findings: list[FileFinding] = []
     state = ModuleState(facts, catalog, findings, Positions(module, source))
-    visitors = [_Opener(state), *(cls(state) for cls in VISITORS), _Closer(state)]
-    walk(module, visitors, trivia_skip(visitors))
+    batch = [_Opener(state), *(cls(state) for cls in visitors), _Closer(state)]
+    walk(module, batch, trivia_skip(batch))
     return facts, findings

@@ -8,12 +8,14 @@ from keylint.model import Report, Severity
 _LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "notice"}
 
 
-def _data(value: str) -> str:
+def escape_data(value: str) -> str:
+    """A workflow command's message, escaped."""
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _prop(value: str) -> str:
-    return _data(value).replace(":", "%3A").replace(",", "%2C")
+def escape_property(value: str) -> str:
+    """A workflow command's property value, escaped."""
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
 def render(report: Report, catalog: Catalog) -> str:
@@ -21,13 +23,13 @@ def render(report: Report, catalog: Catalog) -> str:
     out = []
     for f in report.findings:
         s = f.location.span
-        props = [f"file={_prop(report.uri_prefix + f.location.path)}", f"line={s.line}", f"endLine={s.end_line}"]
+        props = [f"file={escape_property(report.uri_prefix + f.location.path)}", f"line={s.line}", f"endLine={s.end_line}"]
         if s.line == s.end_line:
             props += [f"col={s.column}", f"endColumn={s.end_column}"]
         title = f"{f.code} {names.get(f.code, '')}".strip()
-        props.append(f"title={_prop(title)}")
-        out.append(f"::{_LEVEL[f.severity]} {','.join(props)}::{_data(f.message)}")
+        props.append(f"title={escape_property(title)}")
+        out.append(f"::{_LEVEL[f.severity]} {','.join(props)}::{escape_data(f.message)}")
     for e in report.errors:
-        props = [f"file={_prop(report.uri_prefix + e.path)}"] + ([f"line={e.line}"] if e.line else []) + ["title=keylint could not scan this file"]
-        out.append(f"::warning {','.join(props)}::{_data(e.message)}")
+        props = [f"file={escape_property(report.uri_prefix + e.path)}"] + ([f"line={e.line}"] if e.line else []) + ["title=keylint could not scan this file"]
+        out.append(f"::warning {','.join(props)}::{escape_data(e.message)}")
     return "".join(line + "\n" for line in out)

@@ -81,7 +81,7 @@ def run(seconds: float | None, seed: int, jobs: int, save: Path | None, batch: i
         tasks = []
         for _ in range(batch):
             name, data = rng.choice(files)
-            tasks.append((name, mutate(rng, data, files), (), False, False))
+            tasks.append((name, mutate(rng, data, files), (), False, False, False))
         for task, facts in zip(tasks, extract_isolated(tasks, jobs, Limits(file_timeout=20.0))):
             for e in facts.errors:
                 if e.kind in ("crash", "timeout") and "secret scan stopped" not in e.message:
