@@ -11,6 +11,7 @@ import libcst as cst
 
 from keylint.catalog import Catalog
 from keylint.extract.facts import FileFinding, PythonFacts
+from keylint.extract.key_sources import KeySourceVisitor
 from keylint.extract.keys import KeyVisitor
 from keylint.extract.models import ModelVisitor
 from keylint.extract.positions import Positions
@@ -21,6 +22,8 @@ from keylint.extract.walk import trivia_skip, walk
 
 # Family visitors, in the order they see each node (after the opener, before the closer).
 VISITORS: tuple[type[FactVisitor], ...] = (KeyVisitor, ModelVisitor, TokenVisitor, RouteVisitor)
+# Visitors that walk a module only when its lower-cased text holds one of their words.
+GATED_VISITORS: tuple[tuple[type[FactVisitor], tuple[str, ...]], ...] = ((KeySourceVisitor, KeySourceVisitor.WORDS),)
 
 
 def module_name(path: str) -> tuple[str, bool]:
@@ -38,6 +41,8 @@ def extract_python(path: str, module: cst.Module, source: str, catalog: Catalog)
     facts = PythonFacts(module=name, is_package=is_package)
     findings: list[FileFinding] = []
     state = ModuleState(facts, catalog, findings, Positions(module, source))
-    visitors = [_Opener(state), *(cls(state) for cls in VISITORS), _Closer(state)]
+    lowered = source.lower()
+    gated = [cls(state) for cls, words in GATED_VISITORS if any(w in lowered for w in words)]
+    visitors = [_Opener(state), *(cls(state) for cls in VISITORS), *gated, _Closer(state)]
     walk(module, visitors, trivia_skip(visitors))
     return facts, findings
