@@ -131,6 +131,14 @@ TABLE_SCHEMAS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "framework_signer": {"framework": str, "uses": list},
     "published_default_key": {"call": str, "library": str, "keyword": str, "setting": str, "app_position": int, "configured_by": list},
     "algorithm": {"name": str, "kind": str},
+    # rules/key_sources.toml (KL505-KL507)
+    "header_source": {"call": str, "method": str, "library": str},
+    "key_constructor": {"call": str, "method": str, "library": str},
+    "key_client": {"call": str, "library": str, "url_position": int, "url_keyword": str, "context_keyword": str},
+    "fetch_call": {"call": str, "method": str, "library": str, "url_position": int, "url_keyword": str},
+    "http_client": {"call": str, "library": str},
+    "insecure_context": {"call": str},
+    "key_provisioning": {"call": str, "method": str},
     # rules/models.toml (KL3xx)
     "model_base": {"base": str, "orm": str, "declarative": bool},
     "model_base_factory": {"call": str, "orm": str, "attribute": str},

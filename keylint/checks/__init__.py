@@ -9,6 +9,7 @@ from keylint.checks import kl201_public_token_minting_route, kl202_token_minting
 from keylint.checks import kl301_autoincrement_id_in_response, kl302_autoincrement_id_in_route
 from keylint.checks import kl401_shared_signing_key, kl402_unscoped_token, kl403_token_without_expiry, kl404_key_shared_across_environments
 from keylint.checks import kl501_unverified_token_decode, kl502_none_algorithm_accepted, kl503_decode_without_algorithms, kl504_claim_verification_disabled
+from keylint.checks import kl505_key_from_token_header, kl506_key_fetched_insecurely, kl507_key_from_writable_path
 from keylint.checks.base import Context, Draft
 from keylint.supersede import same_literal_once
 
@@ -30,6 +31,9 @@ REGISTRY: tuple[tuple[tuple[str, ...], Check], ...] = (
     ((kl502_none_algorithm_accepted.CODE,), kl502_none_algorithm_accepted.check),
     ((kl503_decode_without_algorithms.CODE,), kl503_decode_without_algorithms.check),
     ((kl504_claim_verification_disabled.CODE,), kl504_claim_verification_disabled.check),
+    ((kl505_key_from_token_header.CODE,), kl505_key_from_token_header.check),
+    ((kl506_key_fetched_insecurely.CODE,), kl506_key_fetched_insecurely.check),
+    ((kl507_key_from_writable_path.CODE,), kl507_key_from_writable_path.check),
     (file_rules.CODES, file_rules.check),
 )
 # Rules decided after the checks, from their drafts, by the engine's `_after_checks`: a key proven

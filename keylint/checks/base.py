@@ -9,6 +9,7 @@ from pathlib import Path
 from keylint.catalog import Catalog
 from keylint.config import Config
 from keylint.finalize import is_test_path
+from keylint.link.key_sources import KeySources
 from keylint.link.keys import KeyFlows
 from keylint.link.models import ModelIndex
 from keylint.link.project import Project
@@ -45,6 +46,11 @@ class Context:
     def routes(self) -> RouteProject:
         """KL2xx/KL302: linked routes, their access and their handlers' flows."""
         return RouteProject(self.project, self.catalog)
+
+    @cached_property
+    def key_sources(self) -> KeySources:
+        """KL505-KL507: where verifying keys are fetched, read and written."""
+        return KeySources(self.project)
 
     @cached_property
     def models(self) -> ModelIndex:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from keylint.extract.key_source_facts import KEY_SOURCE_WORDS
+
 # The byte-level prefilter. A Python module is parsed only when its bytes say some family could
 # find something in it, or when a parsed module imports it: the engine then extracts it in full, so
 # cross-module flows never lose a file (a minting helper, a base model, a view named in urls.py).
@@ -20,6 +22,8 @@ PREFILTER_WORDS: dict[str, tuple[bytes, ...]] = {
         b"jose", b"jwk", b"kty", b"itsdangerous", b"authlib", b"salt",
         *(q.encode() + b"key" for q in _KEY_QUALIFIERS), *(q.encode() + b"_key" for q in _KEY_QUALIFIERS),
     ),
+    # KL505-KL507: key sets, token header members, key loaders and key files
+    "key_sources": tuple(w.encode() for w in KEY_SOURCE_WORDS),
     # KL2xx: route declarations and containers (apps, routers, blueprints and where they are
     # mounted), web frameworks, DRF settings, app hooks
     "routes": (

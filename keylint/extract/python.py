@@ -11,6 +11,7 @@ import libcst as cst
 
 from keylint.catalog import Catalog
 from keylint.extract.facts import FileFinding, PythonFacts
+from keylint.extract.key_sources import KeySourceVisitor
 from keylint.extract.keys import KeyVisitor
 from keylint.extract.models import ModelVisitor
 from keylint.extract.positions import Positions
@@ -24,6 +25,8 @@ from keylint.extract.walk import trivia_skip, walk
 VISITORS: tuple[type[FactVisitor], ...] = (KeyVisitor, ModelVisitor, TokenVisitor, RouteDeclarationVisitor, HandlerFlowVisitor)
 # What the key rules (KL1xx) read, and all they read: history, which checks those alone, runs only these.
 KEY_VISITORS: tuple[type[FactVisitor], ...] = (KeyVisitor,)
+# Visitors that walk a module only when its lower-cased text holds one of their words (full extraction only).
+GATED_VISITORS: tuple[tuple[type[FactVisitor], tuple[str, ...]], ...] = ((KeySourceVisitor, KeySourceVisitor.WORDS),)
 
 
 def module_name(path: str) -> tuple[str, bool]:
@@ -41,6 +44,8 @@ def extract_python(path: str, module: cst.Module, source: str, catalog: Catalog,
     facts = PythonFacts(module=name, is_package=is_package)
     findings: list[FileFinding] = []
     state = ModuleState(facts, catalog, findings, Positions(module, source))
-    batch = [_Opener(state), *(cls(state) for cls in visitors), _Closer(state)]
+    lowered = source.lower() if visitors is VISITORS else ""
+    gated = [cls(state) for cls, words in GATED_VISITORS if any(w in lowered for w in words)]
+    batch = [_Opener(state), *(cls(state) for cls in visitors), *gated, _Closer(state)]
     walk(module, batch, trivia_skip(batch))
     return facts, findings
