@@ -3,7 +3,8 @@
 key (where it comes from) -> signers (what it signs) -> minting route (who may call it) -> subject
 (whose token; enumerable?) -> verifiers (what the forged token unlocks). `PathFinder.paths(...)`
 builds one `AttackPath` per minting route whose key is known (in the repository, or read from the
-environment), and one per hard-coded key that signs admin or internal tokens beside user tokens when
+environment) when the chain has a link beyond the route itself (the key is in the repository, or the
+subject is a sequential id: else the route's own finding tells all there is), and one per hard-coded key that signs admin or internal tokens beside user tokens when
 no route path uses it ("forge admin tokens offline"). A key with no evidence (a parameter, a
 secret-manager or KMS call) gives no path: nothing here says where it could leak from.
 
@@ -114,6 +115,8 @@ class PathFinder:
             if subject is None:
                 continue  # the caller names a UUID: no account list to walk
             subject_step, enumerable = subject
+            if not (key.kind == "repository" or enumerable):
+                continue  # the route finding (KL201/KL202) already tells all there is: no further link
             keyed.add(id(group))
             signers, signer_parts = self._signers(group, site)
             verifiers, verify_count = self._verifiers(group)
@@ -140,10 +143,10 @@ class PathFinder:
 
     def _offline(self, group: list[Site]) -> AttackPath | None:
         """A hard-coded key that signs admin or internal tokens beside user tokens: no route needed."""
+        if not _privileged_beside_user(group):
+            return None
         purposes = {s.purpose for s in group}
         privileged = [p for p in PRIVILEGED if p in purposes]
-        if not privileged or not purposes & set(USER_PURPOSES):
-            return None
         key = self._key(group)
         if key.kind != "repository" or key.step is None:
             return None
@@ -151,8 +154,8 @@ class PathFinder:
         signers, signer_parts = self._signers(group, top)
         verifiers, verify_count = self._verifiers(group)
         story = (
-            f"anyone with the source can sign {self.tokens.label(privileged[0])} offline with {key.where}, "
-            f"which also signs {self.tokens.label('access')} ({where(top.path, top.span)})"
+            f"anyone with the source can sign {self.tokens.label(privileged[0])} offline ({where(top.path, top.span)} signs them) "
+            f"with {key.where}, the key that also signs {self.tokens.label('access')}"
         )
         if verify_count:
             story += f"; {verify_count} verifier{'s' if verify_count > 1 else ''} accept{'s' if verify_count == 1 else ''} them"
@@ -295,7 +298,7 @@ class PathFinder:
         for path, span, scope in found[:_MAX_VERIFIERS]:
             name = scope.rpartition(".")[2]
             behind = [r for r in self.routes.routes() if r.access.state != "public" and name and re.search(rf"\b{re.escape(name)}\b", r.access.evidence)]
-            text = f"{name or 'module code'} accepts tokens signed with this key"
+            text = f"{scope or 'module code'} accepts tokens signed with this key"
             if behind:
                 text += f": {len(behind)} route{'s' if len(behind) > 1 else ''} rely on it ({_label(behind[0])}{', ...' if len(behind) > 1 else ''})"
             steps.append(Step("verifiers", path, span, text))
@@ -311,6 +314,12 @@ class PathFinder:
         if verifiers:
             story += f"; {verifiers} verifier{'s' if verifiers > 1 else ''} accept{'s' if verifiers == 1 else ''} it"
         return story + "."
+
+
+def _privileged_beside_user(group: list[Site]) -> bool:
+    """The key signs admin or internal tokens and user tokens alike."""
+    purposes = {s.purpose for s in group}
+    return bool(purposes & set(PRIVILEGED)) and bool(purposes & set(USER_PURPOSES))
 
 
 def _label(route: LinkedRoute) -> str:
