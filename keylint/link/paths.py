@@ -108,7 +108,7 @@ class PathFinder:
             group = self._group_of(site)
             if site is None or group is None:
                 continue
-            key = self._key(group)
+            key = self._key(group, site.path)
             if key.kind == "none" or key.step is None:
                 continue
             subject = self._subject(m)
@@ -147,10 +147,10 @@ class PathFinder:
             return None
         purposes = {s.purpose for s in group}
         privileged = [p for p in PRIVILEGED if p in purposes]
-        key = self._key(group)
+        top = next(s for s in group if s.purpose == privileged[0])
+        key = self._key(group, top.path)
         if key.kind != "repository" or key.step is None:
             return None
-        top = next(s for s in group if s.purpose == privileged[0])
         signers, signer_parts = self._signers(group, top)
         verifiers, verify_count = self._verifiers(group)
         story = (
@@ -171,9 +171,11 @@ class PathFinder:
         return next((g for g in self.groups if site in g), None)
 
     # ---- 1. the key ----
-    def _key(self, group: list[Site]) -> _KeyFacts:
+    def _key(self, group: list[Site], near: str) -> _KeyFacts:
         """Where the group's key comes from: a literal or an environment default written in the
-        repository (KL101/KL102), else an environment variable; anything else is no evidence."""
+        repository (KL101/KL102), else an environment variable; anything else is no evidence. Of
+        several literals (a settings name shared by separate apps, as in a folder of examples), the
+        one nearest the signer `near` is the key: in its file, else deepest in its folders."""
         atoms = frozenset(a for s in group for a in s.atoms)
         places = {(s.path, s.span) for s in group}
         settings = {a.partition(":")[2] for a in atoms if a.startswith("setting:")}
@@ -190,10 +192,11 @@ class PathFinder:
             if flow.sink.kind != "call":
                 env_sinks.append((flow.path, flow.sink.span))
         if origins:
-            first = min(origins, key=lambda o: (o.kind != "literal", o.path, o.secret.span if o.secret else Span(0, 0, 0, 0)))
+            first = min(origins, key=lambda o: (_distance(o.path, near), o.kind != "literal", o.path, o.secret.span if o.secret else Span(0, 0, 0, 0)))
             assert first.secret is not None
-            parts = tuple(Part("KL101" if o.kind == "literal" else "KL102", o.path, o.secret.span) for o in origins if o.secret is not None)
-            digests = tuple(sorted({o.secret.digest for o in origins if o.secret is not None}))
+            nearest = [o for o in origins if o.secret is not None and o.secret.digest == first.secret.digest and _distance(o.path, near) == _distance(first.path, near)]
+            parts = tuple(Part("KL101" if o.kind == "literal" else "KL102", o.path, o.secret.span) for o in nearest if o.secret is not None)
+            digests = (first.secret.digest,)
             if first.kind == "literal":
                 text = f"the signing key is hard-coded here: anyone with the source (or a laptop copy) signs tokens"
                 where_text = f"the key in {where(first.path, first.secret.span)}"
@@ -214,8 +217,6 @@ class PathFinder:
         purposes = sorted({s.purpose for s in group}, key=lambda p: rank.get(p, 99))
         labels = [self.tokens.label(p) for p in purposes]
         text = f"{site.what} signs with this key, which signs {_join(labels)}"
-        if len(group) > 1:
-            text += f" ({len(group)} places)"
         parts = [Part("KL401", s.path, s.span) for s in group] if len(purposes) > 1 else []
         return Step("signers", site.path, site.span, text), parts
 
@@ -306,14 +307,26 @@ class PathFinder:
 
     def _route_story(self, m: MintingRoute, key: _KeyFacts, enumerable: bool, subject: Step, verifiers: int) -> str:
         who = "anyone" if m.route.access.state == "public" else "any signed-in user"
-        story = f"{who} can call {_label(m.route)} with {m.flow.subject_text} and receive a token signed with {key.where}"
+        if m.subject_kind == "fixed":
+            story = f"{who} can call {_label(m.route)} and receive a token for {m.flow.subject_text} signed with {key.where}"
+        else:
+            story = f"{who} can call {_label(m.route)} with {m.flow.subject_text} and receive a token signed with {key.where}"
         if enumerable:
             story += f"; the subject is sequential ({where(subject.path, subject.span)}): every account"
-        elif m.subject_kind == "fixed":
-            story += f" for {m.flow.subject_text}"
         if verifiers:
             story += f"; {verifiers} verifier{'s' if verifiers > 1 else ''} accept{'s' if verifiers == 1 else ''} it"
         return story + "."
+
+
+def _distance(path: str, near: str) -> tuple[int, int]:
+    """How far `path` is from `near`: the same file first, then the most folders in common."""
+    if path == near:
+        return (0, 0)
+    a, b = path.split("/")[:-1], near.split("/")[:-1]
+    common = 0
+    while common < min(len(a), len(b)) and a[common] == b[common]:
+        common += 1
+    return (1, -common)
 
 
 def _privileged_beside_user(group: list[Site]) -> bool:
