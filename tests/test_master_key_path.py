@@ -87,3 +87,10 @@ def test_a_known_production_key_makes_the_offline_path_critical(tmp_path: Path, 
     codes = {(f["path"], f["line"]): f for f in data["findings"] if f["code"] != "KL001"}
     assert codes[("api/settings.py", 2)]["code"] == "KL116"
     assert "Part of master-key path KL001" in codes[("api/settings.py", 2)]["message"]
+
+
+def test_the_analysis_cache_keeps_the_steps(tmp_path: Path) -> None:
+    cold = _path(scan_project(FASTAPI, cache_dir=tmp_path / "cache"))
+    warm = _path(scan_project(FASTAPI, cache_dir=tmp_path / "cache"))
+    assert warm.steps == cold.steps and len(warm.steps) == 5
+    assert warm.severity == cold.severity and warm.message == cold.message
