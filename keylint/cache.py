@@ -175,6 +175,8 @@ def _encode_drafts(drafts: Sequence[Draft]) -> tuple[Any, ...]:
             d.code, d.path, (d.span.line, d.span.column, d.span.end_line, d.span.end_column), d.message, d.token,
             d.secret_columns, tuple((p, (s.line, s.column, s.end_line, s.end_column), m) for p, s, m in d.related),
             d.severity.value if d.severity is not None else None, d.key,
+            tuple((p, (s.line, s.column, s.end_line, s.end_column), m) for p, s, m in d.steps),
+            tuple((c, p, (s.line, s.column, s.end_line, s.end_column)) for c, p, s in d.parts),
         )
         for d in drafts
     )
@@ -187,8 +189,10 @@ def _decode_drafts(raw: Sequence[Any]) -> tuple[Draft, ...]:
             secret_columns=(int(columns[0]), int(columns[1])) if columns is not None else None,
             related=tuple((str(p), _span(s), str(m)) for p, s, m in related),
             severity=Severity(severity) if severity is not None else None, key=str(key),
+            steps=tuple((str(p), _span(s), str(m)) for p, s, m in steps),
+            parts=tuple((str(c), str(p), _span(s)) for c, p, s in parts),
         )
-        for code, path, span, message, token, columns, related, severity, key in raw
+        for code, path, span, message, token, columns, related, severity, key, steps, parts in raw
     )
 
 

@@ -20,7 +20,7 @@ from keylint.finalize import digest_of, finalize_file
 from keylint.fingerprint import line_hashes
 from keylint.model import Draft, FileError, Finding, Report, Stats
 from keylint.inventory import load_known_keys
-from keylint.supersede import REPLACES, supersede
+from keylint.supersede import REPLACES, join_paths, supersede
 from keylint.suppress import reported, suppressed, under
 from keylint.workers import Limits, Task, extract_isolated
 
@@ -295,7 +295,8 @@ class _Sources:
 def _after_checks(analysis: ProjectAnalysis, config: Config, catalog: Catalog) -> list[Draft]:
     """What is decided from the checks' findings: a key proven by a token of the repository
     (KL115, read back from the files here, in this process, and forgotten), a key of the known-keys
-    file (KL116), then one finding per root cause (keylint.supersede), then only the codes asked for."""
+    file (KL116), then one finding per root cause (keylint.supersede), then the master-key paths told
+    to their parts (keylint.supersede.join_paths), then only the codes asked for."""
     from keylint.checks import kl115_proven_signing_key as kl115
     from keylint.checks import kl116_known_production_key as kl116
 
@@ -307,7 +308,7 @@ def _after_checks(analysis: ProjectAnalysis, config: Config, catalog: Catalog) -
     if config.known_keys and config.enabled(kl116.CODE):  # suppressing another code does not hide a known key
         added += kl116.match([*drafts, *analysis.suppressed, *added], load_known_keys(Path(config.known_keys)))
     added = [d for d in added if not suppressed(d, sources.suppressions(d.path), config)]
-    return [d for d in supersede([*drafts, *added], catalog) if config.enabled(d.code)]
+    return [d for d in join_paths(supersede([*drafts, *added], catalog), catalog) if config.enabled(d.code)]
 
 
 def _finalize(drafts: list[Draft], config: Config, catalog: Catalog, digests: dict[str, str], errors: list[FileError], cache: FactCache | None) -> list[Finding]:

@@ -87,6 +87,7 @@ def finalize_file(path: str, text: str, digest: str, drafts: Iterable[Draft], co
                 line_hash=line_hash[d.span.line - 1] if d.span.line <= len(line_hash) else "",
                 related=tuple(Related(Location(p, s), m) for p, s, m in d.related),
                 key=d.key,
+                steps=tuple(Related(Location(p, s), m) for p, s, m in d.steps),
             )
         )
     return findings

@@ -62,6 +62,7 @@ class Finding:
     line_hash: str  # GitHub's primaryLocationLineHash
     related: tuple[Related, ...] = ()
     key: str = ""  # KL1xx: SHA-256 of the normalized key material (keylint.keymaterial), never the key
+    steps: tuple[Related, ...] = ()  # KL001: the attack path's links in order, each with its own message
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
@@ -112,3 +113,6 @@ class Draft:
     related: tuple[tuple[str, Span, str], ...] = ()  # (path, span, message)
     severity: Severity | None = None  # None: the rule's default
     key: str = ""  # SHA-256 of the normalized key material the finding is about (keylint.keymaterial)
+    steps: tuple[tuple[str, Span, str], ...] = ()  # KL001: the path's links in order (path, span, message)
+    # KL001: the findings the path is made of (code, path, span); keylint.supersede.join_paths marks them
+    parts: tuple[tuple[str, str, Span], ...] = ()

@@ -7,8 +7,9 @@ key; so does production's key shared with other environments (KL404), where prod
 from. The replacing finding names what it replaces and takes over
 its related locations. Findings are matched by path, span and key digest, never by value.
 
-Both steps live here: `same_literal_once` runs with the checks (its result is cached with the
-analysis), `supersede` after the rules decided outside the cache (KL115, KL116).
+The steps live here: `same_literal_once` runs with the checks (its result is cached with the
+analysis), `supersede` after the rules decided outside the cache (KL115, KL116), and `join_paths`
+last: the master-key paths (KL001) told to the findings they are made of.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import replace
 from typing import Iterable
 
 from keylint.catalog import Catalog
-from keylint.model import Draft
+from keylint.model import Draft, Severity
 
 # code -> the codes it replaces at its own place, strongest first
 REPLACES: dict[str, frozenset[str]] = {
@@ -91,3 +92,46 @@ def same_literal_once(drafts: list[Draft], catalog: Catalog) -> list[Draft]:
         )
         dropped.add(id(d))
     return [merged.get(id(d), d) for d in drafts if id(d) not in dropped]
+
+PATH_CODE = "KL001"
+
+
+def join_paths(drafts: Iterable[Draft], catalog: Catalog) -> list[Draft]:
+    """The master-key paths (KL001) told to the findings they are made of, after `supersede`: a
+    path whose key is a known production key (KL116) becomes critical and says so; each part names
+    the path and takes its severity when that is higher. A part is matched by its place and code,
+    or by the code that replaced it there."""
+    drafts = list(drafts)
+    known = {(d.path, d.span) for d in drafts if d.code == "KL116"}
+    paths: dict[int, Draft] = {}
+    for i, d in enumerate(drafts):
+        if d.code != PATH_CODE:
+            continue
+        if any(code in REPLACES["KL116"] and (path, span) in known for code, path, span in d.parts):
+            d = replace(
+                d, severity=Severity.CRITICAL,
+                message=d.message.replace("Master-key path: ", "Master-key path (the key is a known production key, KL116): ", 1),
+                steps=tuple((p, s, f"{m}; it is a known production key (KL116)") if n == 0 else (p, s, m) for n, (p, s, m) in enumerate(d.steps)),
+            )
+        paths[i] = d
+    if not paths:
+        return drafts
+    of: dict[tuple[str, str, object], list[Draft]] = {}
+    for p in paths.values():
+        for code, path, span in p.parts:
+            for c in {code, *(c for c, replaced in REPLACES.items() if code in replaced)}:
+                of.setdefault((c, path, span), []).append(p)
+    out: list[Draft] = []
+    for i, d in enumerate(drafts):
+        mine = of.get((d.code, d.path, d.span)) if i not in paths else None
+        if not mine:
+            out.append(paths.get(i, d))
+            continue
+        worst = max((p.severity or catalog.rule(PATH_CODE).severity for p in mine), key=lambda s: s.rank)
+        own = d.severity or catalog.rule(d.code).severity
+        places = ", ".join(sorted({f"{p.path}:{p.span.line}" for p in mine}))
+        out.append(replace(
+            d, message=f"{d.message} (Part of master-key path {PATH_CODE} at {places}.)",
+            severity=worst if worst.rank > own.rank else d.severity,
+        ))
+    return out

@@ -40,3 +40,16 @@ def annotated(root: Path, files: list[str], kind: str) -> Expected:
             for code in re.findall(r"KL\d{3}", m.group("codes")):
                 out.add((rel, target + 1, code))
     return out
+
+
+ExpectedPath = tuple[str, str, tuple[str, ...]]  # ("app/api.py:14", severity, ("app/config.py:4", ...))
+
+
+def expected_paths(root: Path) -> set[ExpectedPath]:
+    """The master-key paths (KL001) EXPECTED.toml promises as `[[path]]` tables: where the path is
+    reported, its severity and its steps in order, each `file:line`."""
+    table = root / "EXPECTED.toml"
+    if not table.exists():
+        return set()
+    items = tomllib.loads(table.read_text(encoding="utf-8")).get("path", [])
+    return {(item["at"], item["severity"], tuple(item["steps"])) for item in items}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, scan_project
-from expectations import annotated, expected_findings
+from expectations import annotated, expected_findings, expected_paths
 from keylint.config import load_config
 from keylint.discover import discover
 
@@ -28,6 +28,20 @@ def test_fixture_project_gives_exactly_its_annotated_findings(root: Path) -> Non
         + "\nunexpected:\n" + "\n".join(f"  {p}:{line} {c}  {details[(p, line, c)]}" for p, line, c in unexpected)
     )
     assert not [e for e in report.errors if e.kind != "decode"], report.errors
+
+
+@pytest.mark.parametrize("root", PROJECTS, ids=[p.name for p in PROJECTS])
+def test_fixture_project_gives_exactly_its_expected_paths(root: Path) -> None:
+    """Master-key paths are checked like findings: where, how severe, and every step in order."""
+    report = scan_project(root)
+    found = {
+        (f"{f.location.path}:{f.location.span.line}", f.severity.value, tuple(f"{r.location.path}:{r.location.span.line}" for r in f.steps))
+        for f in report.findings
+        if f.code == "KL001"
+    }
+    expected = expected_paths(root)
+    assert found == expected, f"missing: {sorted(expected - found)}\nunexpected: {sorted(found - expected)}"
+    assert all(f.steps for f in report.findings if f.code == "KL001")
 
 
 def test_every_rule_has_a_fixture_that_fires() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from keylint.checks import kl001_master_key_path
 from keylint.checks import file_rules, kl101_hardcoded_signing_key, kl102_signing_key_env_fallback, kl103_weak_signing_key
 from keylint.checks import kl201_public_token_minting_route, kl202_token_minting_for_any_subject
 from keylint.checks import kl301_autoincrement_id_in_response, kl302_autoincrement_id_in_route
@@ -35,6 +36,7 @@ REGISTRY: tuple[tuple[tuple[str, ...], Check], ...] = (
     ((kl506_key_fetched_insecurely.CODE,), kl506_key_fetched_insecurely.check),
     ((kl507_key_from_writable_path.CODE,), kl507_key_from_writable_path.check),
     (file_rules.CODES, file_rules.check),
+    ((kl001_master_key_path.CODE,), kl001_master_key_path.check),
 )
 # Rules decided after the checks, from their drafts, by the engine's `_after_checks`: a key proven
 # by a token read back from the files (KL115) and a key of the known-keys file (KL116). Each needs

@@ -1,4 +1,4 @@
-"""GitHub Actions workflow-command annotations, one per finding and per file error."""
+"""GitHub Actions workflow-command annotations, one per finding (a master-key path with its steps) and per file error."""
 
 from __future__ import annotations
 
@@ -28,7 +28,10 @@ def render(report: Report, catalog: Catalog) -> str:
             props += [f"col={s.column}", f"endColumn={s.end_column}"]
         title = f"{f.code} {names.get(f.code, '')}".strip()
         props.append(f"title={escape_property(title)}")
-        out.append(f"::{_LEVEL[f.severity]} {','.join(props)}::{escape_data(f.message)}")
+        message = f.message
+        if f.steps:  # one annotation per master-key path, its steps in order
+            message += "\n" + "\n".join(f"{i}. {r.location.path}:{r.location.span.line}: {r.message}" for i, r in enumerate(f.steps, start=1))
+        out.append(f"::{_LEVEL[f.severity]} {','.join(props)}::{escape_data(message)}")
     for e in report.errors:
         props = [f"file={escape_property(report.uri_prefix + e.path)}"] + ([f"line={e.line}"] if e.line else []) + ["title=keylint could not scan this file"]
         out.append(f"::warning {','.join(props)}::{escape_data(e.message)}")

@@ -4,6 +4,8 @@
  "findings": [{"code", "name", "severity", "path", "line", "column", "end_line", "end_column",
                "message", "snippet", "fingerprint", "line_hash",
                "related": [{"path", "line", "column", "message"}]}],
+ "paths": [{"fingerprint", "severity", "path", "line", "message",
+            "steps": [{"path", "line", "column", "message"}]}],   (master-key paths, KL001, in order)
  "errors": [{"path", "line", "kind", "message"}],
  "stats": {"files_scanned", "python_files", "skipped_binary", "skipped_too_large", "cached_files"}}
 """
@@ -42,6 +44,21 @@ def render(report: Report, catalog: Catalog) -> str:
                 ],
             }
             for f in report.findings
+        ],
+        "paths": [
+            {
+                "fingerprint": f.fingerprint,
+                "severity": f.severity.value,
+                "path": f.location.path,
+                "line": f.location.span.line,
+                "message": f.message,
+                "steps": [
+                    {"path": r.location.path, "line": r.location.span.line, "column": r.location.span.column, "message": r.message}
+                    for r in f.steps
+                ],
+            }
+            for f in report.findings
+            if f.steps
         ],
         "errors": [{"path": e.path, "line": e.line, "kind": e.kind, "message": e.message} for e in report.errors],
         "stats": {

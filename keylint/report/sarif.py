@@ -93,6 +93,14 @@ def render(report: Report, catalog: Catalog, category: str = "keylint") -> str:
                 {"id": i, **_location(report.uri_prefix + r.location.path, r.location.span), "message": {"text": r.message}}
                 for i, r in enumerate(f.related, start=1)
             ]
+        if f.steps:  # a master-key path: GitHub lets the reviewer step through it
+            result["codeFlows"] = [{
+                "message": {"text": f"{len(f.steps)} steps from the key to the accounts it opens"},
+                "threadFlows": [{"locations": [
+                    {"location": {**_location(report.uri_prefix + r.location.path, r.location.span), "message": {"text": r.message}}}
+                    for r in f.steps
+                ]}],
+            }]
         results.append(result)
     notifications = [
         {

@@ -1,4 +1,4 @@
-"""Human output: one block per finding, the (redacted) source line highlighted when colour is on."""
+"""Human output: the master-key paths first, one short story each with its steps; then one block per finding, the (redacted) source line highlighted when colour is on."""
 
 from __future__ import annotations
 
@@ -33,6 +33,19 @@ def printable(text: str) -> str:
 def render(report: Report, catalog: Catalog, color: bool) -> str:
     names = {r.code: r.name for r in catalog.rules}
     out: list[str] = []
+    paths = [f for f in report.findings if f.steps]
+    if paths:
+        out.append(f"{_BOLD}Attack paths{_RESET}" if color else "Attack paths")
+        out.append("")
+        for f in paths:
+            head = f"{printable(f.location.path)}:{f.location.span.line}: {f.code} [{f.severity.value}]"
+            out.append(f"{_SEVERITY_COLOR[f.severity]}{head}{_RESET}" if color else head)
+            out.append(f"    {f.message}")
+            for i, r in enumerate(f.steps, start=1):
+                out.append(f"    {i}. {printable(r.location.path)}:{r.location.span.line}: {r.message}")
+            out.append("")
+        out.append(f"{_BOLD}Findings{_RESET}" if color else "Findings")
+        out.append("")
     for f in report.findings:
         s = f.location.span
         where = f"{printable(f.location.path)}:{s.line}:{s.column}"
@@ -45,7 +58,7 @@ def render(report: Report, catalog: Catalog, color: bool) -> str:
             snippet = _highlight(f.snippet, f.location.path) if color else f.snippet
             gutter = f"{s.line:>6} | "
             out.append((f"{_DIM}{gutter}{_RESET}" if color else gutter) + snippet)
-        for r in f.related:
+        for r in f.related if not f.steps else ():  # a path's steps are told above
             out.append(f"    related: {printable(r.location.path)}:{r.location.span.line}: {r.message}")
         out.append("")
     counts = Counter(f.severity for f in report.findings)
