@@ -131,7 +131,7 @@ class PathFinder:
                 path=path, span=span, steps=tuple(steps), severity=Severity.CRITICAL if critical else Severity.HIGH,
                 parts=_unique(parts), story=self._route_story(m, key, enumerable, subject_step, verify_count),
                 key_kind=key.kind, key_digests=key.digests,
-                token=f"path:{_label(m.route)}:{m.flow.mint.minter}:{m.flow.subject_text}",
+                token=f"path:{m.route.label}:{m.flow.mint.minter}:{m.flow.subject_text}",
             ))
         for group in self.groups:
             if id(group) in keyed:
@@ -178,11 +178,11 @@ class PathFinder:
         one nearest the signer `near` is the key: in its file, else deepest in its folders."""
         atoms = frozenset(a for s in group for a in s.atoms)
         places = {(s.path, s.span) for s in group}
-        settings = {a.partition(":")[2] for a in atoms if a.startswith("setting:")}
+        settings = {a.name for a in atoms if a.kind == "setting"}
         origins: list[Origin] = []
         env_sinks: list[tuple[str, Span]] = []
         for flow in self.keys.flows:
-            mine = (flow.path, flow.sink.span) in places or (flow.sink.kind == "setting" and _setting(flow.sink.label) in settings)
+            mine = (flow.path, flow.sink.span) in places or (flow.sink.kind == "setting" and flow.sink.setting in settings)
             if not mine:
                 flow_atoms = self.tokens.atoms(flow.path, flow.sink.key)
                 mine = flow.sink.operation != "verify" and bool(flow_atoms) and flow_atoms <= atoms and flow.sink.kind != "call"
@@ -204,7 +204,7 @@ class PathFinder:
                 text = f"the signing key falls back to this hard-coded default when {first.env_var or 'the variable'} is unset"
                 where_text = f"the key written in {where(first.path, first.secret.span)} (the default of {first.env_var})"
             return _KeyFacts("repository", Step("key", first.path, first.secret.span, text), _unique(list(parts)), digests, where_text)
-        envs = sorted(a.partition(":")[2] for a in atoms if a.startswith("env:"))
+        envs = sorted(a.name for a in atoms if a.kind == "env")
         if envs:
             path, span = min(env_sinks) if env_sinks else min(places)
             text = f"the signing key is read from environment variable {envs[0]}, kept outside the repository"
@@ -222,7 +222,7 @@ class PathFinder:
 
     # ---- 3. the minting route ----
     def _route_step(self, m: MintingRoute) -> Step:
-        label = _label(m.route)
+        label = m.route.label
         if m.route.access.state == "public":
             text = f"{label} mints a token without authenticating the caller ({m.route.access.evidence})"
         else:
@@ -301,16 +301,16 @@ class PathFinder:
             behind = [r for r in self.routes.routes() if r.access.state != "public" and name and re.search(rf"\b{re.escape(name)}\b", r.access.evidence)]
             text = f"{scope or 'module code'} accepts tokens signed with this key"
             if behind:
-                text += f": {len(behind)} route{'s' if len(behind) > 1 else ''} rely on it ({_label(behind[0])}{', ...' if len(behind) > 1 else ''})"
+                text += f": {len(behind)} route{'s' if len(behind) > 1 else ''} rely on it ({behind[0].label}{', ...' if len(behind) > 1 else ''})"
             steps.append(Step("verifiers", path, span, text))
         return steps, len(found)
 
     def _route_story(self, m: MintingRoute, key: _KeyFacts, enumerable: bool, subject: Step, verifiers: int) -> str:
         who = "anyone" if m.route.access.state == "public" else "any signed-in user"
         if m.subject_kind == "fixed":
-            story = f"{who} can call {_label(m.route)} and receive a token for {m.flow.subject_text} signed with {key.where}"
+            story = f"{who} can call {m.route.label} and receive a token for {m.flow.subject_text} signed with {key.where}"
         else:
-            story = f"{who} can call {_label(m.route)} with {m.flow.subject_text} and receive a token signed with {key.where}"
+            story = f"{who} can call {m.route.label} with {m.flow.subject_text} and receive a token signed with {key.where}"
         if enumerable:
             story += f"; the subject is sequential ({where(subject.path, subject.span)}): every account"
         if verifiers:
@@ -333,18 +333,6 @@ def _privileged_beside_user(group: list[Site]) -> bool:
     """The key signs admin or internal tokens and user tokens alike."""
     purposes = {s.purpose for s in group}
     return bool(purposes & set(PRIVILEGED)) and bool(purposes & set(USER_PURPOSES))
-
-
-def _label(route: LinkedRoute) -> str:
-    return f"{'|'.join(route.methods) if route.methods else 'ANY'} {route.full_path}"
-
-
-def _setting(label: str) -> str:
-    if label.startswith("setting "):
-        return label[len("setting "):]
-    if label.endswith(".secret_key") or label == "secret_key":
-        return "SECRET_KEY"
-    return label
 
 
 def _join(items: list[str]) -> str:
