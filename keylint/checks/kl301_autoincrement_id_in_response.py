@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft, where
-from keylint.extract.models import FieldFact
+from keylint.extract.model_facts import FieldFact
 from keylint.link.models import DJANGO_USER, Key, ModelIndex, PrimaryKey, model_label
 from keylint.model import Span
 

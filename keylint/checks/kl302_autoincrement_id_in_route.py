@@ -16,7 +16,7 @@ import re
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft, where
-from keylint.extract.models import Lookup
+from keylint.extract.model_facts import Lookup
 from keylint.extract.routes.facts import FromParam
 from keylint.model import Severity
 from keylint.link.models import Key, ModelIndex, PrimaryKey, model_label

@@ -1,5 +1,6 @@
-"""KL3xx facts: classes with their fields (ORM models, API schemas, serializers), the model lookups
-and model-instance locals of functions, dicts that hand out `"id": obj.id`, and response models.
+"""KL3xx extraction: the LibCST visitor that records classes with their fields (ORM models, API
+schemas, serializers), the model lookups and model-instance locals of functions, dicts that hand out
+`"id": obj.id`, and response models, as the values of `keylint.extract.model_facts`.
 
 Extraction records what the code says with names qualified through the module's imports; whether a
 class is a model, which primary key it has and which model a schema mirrors is decided across
@@ -9,14 +10,11 @@ that name models (`AUTH_USER_MODEL`, `DEFAULT_AUTO_FIELD`, `__tablename__`): nev
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import libcst as cst
 
+from keylint.extract.model_facts import FAMILY, ClassFact, DictId, FieldFact, Lookup, ModelFacts, ModelLocal, ResponseUse
 from keylint.extract.pyvisit import FactVisitor, ModuleState, dotted, string_value
 from keylint.model import Span
-
-FAMILY = "models"
 
 # Keyword arguments of field calls worth keeping, with literal True/False/None or string values.
 _FIELD_KEYWORDS = frozenset(
@@ -36,91 +34,6 @@ _RESPONSE_CALLS = frozenset(
      "make_response", "json_response", "dumps", "dict", "list", "tuple", "append", "extend", "insert", "update",
      "setdefault", "sorted", "success", "ok"}
 )
-
-
-@dataclass(frozen=True, slots=True)
-class FieldFact:
-    """`name = call(type_arg, ..., k=v)` or `name: annotation = ...` in a class body."""
-
-    name: str
-    span: Span
-    annotation: tuple[str, ...] = ()  # qualified names in the annotation: ("int",), ("sqlalchemy.orm.Mapped", "int")
-    call: str | None = None  # qualified callee of the value: "sqlalchemy.Column", "app.db.Column"
-    args: tuple[str, ...] = ()  # qualified names of the positional arguments (calls by their callee)
-    keywords: tuple[tuple[str, str], ...] = ()  # kept keywords: ("primary_key", "True"), ("source", "pk")
-    strings: tuple[str, ...] | None = None  # string / list-of-strings value of a kept attribute
-    foreign_key: str | None = None  # `ForeignKey("users.id")` target or the model a Django FK points to
-
-    def keyword(self, name: str) -> str | None:
-        for k, v in self.keywords:
-            if k == name:
-                return v
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class ClassFact:
-    name: str  # qualified within the module: "User", "UserSerializer.Meta" is folded into `meta`
-    span: Span  # the class name
-    bases: tuple[str, ...]  # qualified names
-    decorators: tuple[str, ...]  # qualified callees: `@as_declarative()` -> "sqlalchemy.ext.declarative.as_declarative"
-    keywords: tuple[tuple[str, str], ...]  # class keywords: ("table", "True")
-    fields: tuple[FieldFact, ...]
-    meta: tuple[FieldFact, ...]  # the nested `class Meta` / `class Config` body
-    orm_mode: bool  # pydantic `from_attributes` / `orm_mode`: the schema is read from ORM objects
-
-
-@dataclass(frozen=True, slots=True)
-class DictId:
-    """`{"id": base.attr}` built in function `scope` (a method of `cls` when `cls` is set)."""
-
-    key: str
-    span: Span
-    base: str  # local name, or "self"
-    attr: str
-    scope: str
-    cls: str | None
-    function: str
-
-
-@dataclass(frozen=True, slots=True)
-class ModelLocal:
-    """`name = <model lookup or constructor>` in function `scope`; `model` is the qualified class name."""
-
-    scope: str
-    name: str
-    model: str
-
-
-@dataclass(frozen=True, slots=True)
-class Lookup:
-    """A model fetched by primary key in function `scope`; `key` is the name the key value is read from."""
-
-    scope: str
-    model: str
-    key: str | None
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class ResponseUse:
-    """Names used as a route's response: `response_model=X`, or a route handler's return annotation."""
-
-    names: tuple[str, ...]
-    span: Span
-    handler: str
-
-
-@dataclass(slots=True)
-class ModelFacts:
-    classes: list[ClassFact] = field(default_factory=list)
-    instances: dict[str, str] = field(default_factory=dict)  # module-level `db = SQLAlchemy()`: name -> callee
-    aliases: dict[str, str] = field(default_factory=dict)  # module-level `Model = db.Model`: name -> qualified name
-    settings: dict[str, str] = field(default_factory=dict)  # module-level DEFAULT_AUTO_FIELD / AUTH_USER_MODEL
-    dict_ids: list[DictId] = field(default_factory=list)
-    locals: list[ModelLocal] = field(default_factory=list)
-    lookups: list[Lookup] = field(default_factory=list)
-    responses: list[ResponseUse] = field(default_factory=list)
 
 
 def _literal(node: cst.BaseExpression) -> str | None:

@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Iterator
 
 from keylint.catalog import Catalog
-from keylint.extract.models import FAMILY, ClassFact, FieldFact, ModelFacts
+from keylint.extract.model_facts import FAMILY, ClassFact, FieldFact, ModelFacts
 from keylint.link.project import Project
 from keylint.model import Span
 
