@@ -9,6 +9,7 @@ from pathlib import Path
 from keylint.catalog import Catalog
 from keylint.config import Config
 from keylint.finalize import is_test_path
+from keylint.link.ids import IdExposure
 from keylint.link.key_sources import KeySources
 from keylint.link.keys import KeyFlows
 from keylint.link.models import ModelIndex
@@ -56,6 +57,11 @@ class Context:
     def models(self) -> ModelIndex:
         """KL3xx: ORM models, schemas and primary keys."""
         return ModelIndex(self.project, self.catalog)
+
+    @cached_property
+    def ids(self) -> IdExposure:
+        """KL3xx: where sequential ids meet clients (id routes, who is served a schema)."""
+        return IdExposure(self.models, self.routes)
 
 
 def where(path: str, span: Span) -> str:

@@ -12,8 +12,10 @@ from typing import Iterator
 
 from keylint.checks.base import Context, Draft, where
 from keylint.extract.model_facts import FieldFact
-from keylint.link.models import DJANGO_USER, Key, ModelIndex, PrimaryKey, model_label
-from keylint.model import Span
+from keylint.link.ids import IdExposure, severity
+from keylint.link.models import DJANGO_USER, ClassRef, Key, ModelIndex, PrimaryKey, model_label
+from keylint.link.routes import LinkedRoute
+from keylint.model import Severity, Span
 
 CODE = "KL301"
 _ID_NAMES = ("id", "pk")
@@ -26,21 +28,24 @@ def _pk_place(pk: PrimaryKey) -> str:
     return f"model `{model_label(pk.model)}`{at}"
 
 
-def _draft(path: str, span: Span, what: str, token: str, pk: PrimaryKey) -> Draft:
+def _draft(path: str, span: Span, what: str, token: str, pk: PrimaryKey, said: str, level: Severity | None) -> Draft:
     noun = model_label(pk.model).lower()
     message = (
-        f"{what} exposes the primary key of {_pk_place(pk)}, which is {pk.why}. Sequential ids let a client walk every "
+        f"{what} exposes the primary key of {_pk_place(pk)}, which is {pk.why}.{said} Sequential ids let a client walk every "
         f"{noun} from 1 to N; expose a random public identifier (UUID, hashid) instead of the primary key."
     )
     related = ((pk.path, pk.span, f"primary key of {model_label(pk.model)}"),) if pk.span is not None and pk.path else ()
-    return Draft(CODE, path, span, message, token, related=related)
+    return Draft(CODE, path, span, message, token, related=related, severity=level)
 
 
 def _field_name(f: FieldFact) -> str:
     return f.keyword("serialization_alias") or f.keyword("alias") or f.keyword("source") or f.name
 
 
-def _pydantic(index: ModelIndex) -> Iterator[tuple[str, Span, str, str, PrimaryKey]]:
+Exposed = tuple[str, Span, str, str, PrimaryKey, list[LinkedRoute]]
+
+
+def _pydantic(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
     for key in index.response_schemas:
         for owner, f in index.fields(key):
             name = _field_name(f)
@@ -48,7 +53,7 @@ def _pydantic(index: ModelIndex) -> Iterator[tuple[str, Span, str, str, PrimaryK
                 continue
             pk = index.id_target(key, name)
             if pk is not None:
-                yield owner[0], f.span, f"Response schema `{model_label(key)}` field `{f.name}`", f"{model_label(owner)}.{f.name}", pk
+                yield owner[0], f.span, f"Response schema `{model_label(key)}` field `{f.name}`", f"{model_label(owner)}.{f.name}", pk, ids.serving(key)
 
 
 def _explicit_id(index: ModelIndex, key: Key) -> FieldFact | None:
@@ -58,7 +63,8 @@ def _explicit_id(index: ModelIndex, key: Key) -> FieldFact | None:
     return None
 
 
-def _serializers(index: ModelIndex) -> Iterator[tuple[str, Span, str, str, PrimaryKey]]:
+def _serializers(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
+    documented = {r.key for path, mf in index.facts.items() for names in mf.request_docs for name in names if isinstance(r := index.resolve(path, name), ClassRef)}
     for key, cls in sorted(index.classes.items()):
         kind = index.schema_kind(key)
         if kind not in ("drf-model", "drf-hyperlinked", "marshmallow-auto"):
@@ -82,21 +88,24 @@ def _serializers(index: ModelIndex) -> Iterator[tuple[str, Span, str, str, Prima
         if excluded & {"id", "pk", pk.field}:
             continue
         label = f"{'Serializer' if kind.startswith('drf') else 'Schema'} `{model_label(key)}`"
+        served = ids.serving(key)
+        if not served and key in documented:
+            continue  # only documents a request body (`@extend_schema(request=S)`): it never renders a response
         if fields is not None and fields[1].strings is not None:
             listed = names & {"id", "pk", pk.field}
             if "__all__" in names and kind != "drf-hyperlinked":
-                yield fields[0][0], fields[1].span, f"{label} (`fields = \"__all__\"`)", f"{model_label(key)}.fields=__all__", pk
+                yield fields[0][0], fields[1].span, f"{label} (`fields = \"__all__\"`)", f"{model_label(key)}.fields=__all__", pk, served
             elif listed:
-                yield fields[0][0], fields[1].span, f"{label} (`fields` lists `{sorted(listed)[0]}`)", f"{model_label(key)}.fields", pk
+                yield fields[0][0], fields[1].span, f"{label} (`fields` lists `{sorted(listed)[0]}`)", f"{model_label(key)}.fields", pk, served
             continue
         if kind == "drf-hyperlinked":
             continue  # its default fields are `url` and the model's non-key fields
         where_ = exclude or model_entry
         what = "(`exclude` keeps the key)" if exclude else "(all model fields)"
-        yield where_[0][0], where_[1].span, f"{label} {what}", f"{model_label(key)}.{where_[1].name}", pk
+        yield where_[0][0], where_[1].span, f"{label} {what}", f"{model_label(key)}.{where_[1].name}", pk, served
 
 
-def _marshmallow(index: ModelIndex) -> Iterator[tuple[str, Span, str, str, PrimaryKey]]:
+def _marshmallow(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
     for key, cls in sorted(index.classes.items()):
         if index.schema_kind(key) != "marshmallow":
             continue
@@ -108,12 +117,15 @@ def _marshmallow(index: ModelIndex) -> Iterator[tuple[str, Span, str, str, Prima
             model = index.model_ref(model_entry[0][0], model_entry[1].strings[0]) if model_entry and model_entry[1].strings else None
             pk = index.sequential(model) if model is not None else index.id_target(key, name)
             if pk is not None:
-                yield owner[0], f.span, f"Schema `{model_label(key)}` field `{f.name}`", f"{model_label(owner)}.{f.name}", pk
+                yield owner[0], f.span, f"Schema `{model_label(key)}` field `{f.name}`", f"{model_label(owner)}.{f.name}", pk, ids.serving(key)
 
 
-def _dicts(index: ModelIndex) -> Iterator[tuple[str, Span, str, str, PrimaryKey]]:
+def _dicts(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
     for path, mf in sorted(index.facts.items()):
+        sent = set(mf.request_bodies)
         for d in mf.dict_ids:
+            if d.target is not None and (d.scope, d.target) in sent:
+                continue  # a request body a client sends (a test's `self.client.delete(url, data)`), not a response
             model: Key | None = None
             if d.base == "self" and d.cls is not None:
                 model = (path, d.cls) if (path, d.cls) in index.classes and index.is_table((path, d.cls)) else None
@@ -127,15 +139,27 @@ def _dicts(index: ModelIndex) -> Iterator[tuple[str, Span, str, str, PrimaryKey]
             if pk is None or d.attr not in ("id", "pk", pk.field):
                 continue
             source = f"{d.base}.{d.attr}"
-            yield path, d.span, f"Dict `{{\"{d.key}\": {source}}}` built in `{d.function}()`", f"{d.function}:{d.key}:{source}", pk
+            what = f"Dict `{{\"{d.key}\": {source}}}` built in `{d.function}()`"
+            yield path, d.span, what, f"{d.function}:{d.key}:{source}", pk, ids.function_routes(path, d.scope)
+
+
+def _exposure(routes: list[LinkedRoute]) -> tuple[str, Severity | None]:
+    """What the message says about who reads the ids, and the severity that follows from it."""
+    public = [r for r in routes if r.access.state == "public"]
+    if public:
+        return f" It is returned by {public[0].label}, which anybody can call ({public[0].access.evidence}).", severity(True, False)
+    if routes:
+        return f" It is returned only by routes that require authentication ({routes[0].label}: {routes[0].access.evidence}).", severity(False, False)
+    return "", None
 
 
 def check(ctx: Context) -> Iterator[Draft]:
-    index = ctx.models
+    index, ids = ctx.models, ctx.ids
     seen: set[tuple[str, Span]] = set()
     for source in (_pydantic, _serializers, _marshmallow, _dicts):
-        for path, span, what, token, pk in source(index):
-            if (path, span) in seen:
+        for path, span, what, token, pk, routes in source(index, ids):
+            if (path, span) in seen or ids.echoes_url_id(routes, pk):
                 continue
             seen.add((path, span))
-            yield _draft(path, span, what, token, pk)
+            said, level = _exposure(routes)
+            yield _draft(path, span, what, token, pk, said, level)

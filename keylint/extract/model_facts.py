@@ -59,6 +59,7 @@ class DictId:
     scope: str
     cls: str | None
     function: str
+    target: str | None = None  # the local it is assigned to, alone or in a list: `data = [{"id": a.pk}]`
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,3 +100,8 @@ class ModelFacts:
     locals: list[ModelLocal] = field(default_factory=list)
     lookups: list[Lookup] = field(default_factory=list)
     responses: list[ResponseUse] = field(default_factory=list)
+    # locals sent by an HTTP client (`self.client.delete(url, data)`): (function scope, name); a dict
+    # assigned to one is a request body, not a response
+    request_bodies: list[tuple[str, str]] = field(default_factory=list)
+    # schemas named only to document a request body: `@extend_schema(request=S)`, `request_body=S`
+    request_docs: list[tuple[str, ...]] = field(default_factory=list)

@@ -28,6 +28,7 @@ _STRING_ATTRS = frozenset(
 _CONFIG_CLASSES = frozenset({"Meta", "Config"})
 _ORM_MODE = frozenset({"orm_mode", "from_attributes"})
 _ID_KEYS = frozenset({"id", "pk"})
+_HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 # Calls a dict of ids may be handed to on its way into a response (or into a list that becomes one).
 _RESPONSE_CALLS = frozenset(
     {"jsonify", "JsonResponse", "JSONResponse", "ORJSONResponse", "UJSONResponse", "Response", "HttpResponse",
@@ -92,6 +93,7 @@ class ModelVisitor(FactVisitor):
         # the last name of every call being visited, innermost last: a dict handed to `reverse()` or
         # `filter()` is a lookup, not a response; one handed to `jsonify()` or `append()` may be
         self.open_calls: list[str] = []
+        self.assigned_dicts: dict[int, str] = {}  # id() of a dict literal assigned to a local (alone or in a list) -> the local
 
     # ---- helpers ----
     def names_in(self, node: cst.BaseExpression | None) -> tuple[str, ...]:
@@ -246,6 +248,10 @@ class ModelVisitor(FactVisitor):
                 model = self._model_of(node.value)
                 if model is not None:
                     self.out.locals.append(ModelLocal(self.scope, name, model))
+                value = node.value
+                for d in [value] if isinstance(value, cst.Dict) else [e.value for e in value.elements] if isinstance(value, (cst.List, cst.Tuple)) else []:
+                    if isinstance(d, cst.Dict):
+                        self.assigned_dicts[id(d)] = name
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         body = self._class_body()
@@ -258,6 +264,12 @@ class ModelVisitor(FactVisitor):
         route = False
         for d in node.decorators:
             call = d.decorator
+            if isinstance(call, cst.Call):
+                for a in call.args:
+                    if a.keyword is not None and a.keyword.value in ("request", "request_body"):
+                        documented = self.names_in(a.value)
+                        if documented:
+                            self.out.request_docs.append(documented)
             if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
                 continue
             if call.func.attr.value not in self.route_methods:
@@ -345,6 +357,8 @@ class ModelVisitor(FactVisitor):
         self.open_calls.append((dotted(node.func) or "").rpartition(".")[2])
         if not any(kind == "def" for kind, _, _ in self.stack):
             return
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in _HTTP_VERBS and self._http_client(node.func.value):
+            self.out.request_bodies.extend((self.scope, a.value.value) for a in node.args if isinstance(a.value, cst.Name))
         keyed = [a for a in node.args if a.keyword is not None and a.keyword.value in self.pk_keywords]
         positional = [a.value for a in node.args if a.keyword is None and not a.star]
         model = self._lookup_call_model(node)
@@ -364,6 +378,11 @@ class ModelVisitor(FactVisitor):
             self.out.lookups.append(Lookup(self.scope, root, self._key_name(keyed[0].value), self.span(node)))
         elif method in self.pk_methods and len(positional) == 1 and not isinstance(positional[0], cst.Comparison):
             self.out.lookups.append(Lookup(self.scope, root, self._key_name(positional[0]), self.span(node)))
+
+    def _http_client(self, node: cst.BaseExpression) -> bool:
+        """`self.client`, `client`, `api_client`, `requests`, `httpx`: what sends a request."""
+        name = dotted(node) or ""
+        return "client" in name.rpartition(".")[2].lower() or (self.qualname(node) or name) in ("requests", "httpx")
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         # select(User).where(User.id == user_id), User.query.filter(User.id == x), User.get(User.id == x)
@@ -395,4 +414,5 @@ class ModelVisitor(FactVisitor):
                 if function not in self.serializer_methods:
                     continue
                 base = "self"
-            self.out.dict_ids.append(DictId(str(key), self.span(el), base, el.value.attr.value, self.scope, cls, function))
+            target = self.assigned_dicts.get(id(node))
+            self.out.dict_ids.append(DictId(str(key), self.span(el), base, el.value.attr.value, self.scope, cls, function, target))

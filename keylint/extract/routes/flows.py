@@ -13,6 +13,7 @@ import sys
 
 import libcst as cst
 
+from keylint.catalog import split_words
 from keylint.extract.pyvisit import FactVisitor, ModuleState, argument, dotted, string_value
 from keylint.extract.routes.catalog import is_subject_key, last_part, mentions_credential, route_catalog, short, words
 from keylint.extract.routes.facts import (
@@ -32,6 +33,16 @@ _ROLE_ATTRS = frozenset(
     {"is_superuser", "is_admin", "is_staff", "role", "roles", "has_perm", "has_perms", "has_role", "has_roles",
      "has_permission", "permissions", "scopes", "groups", "is_owner", "admin"}
 )
+# Calls that check the caller's permission or role, or the caller against an object, by their name:
+# `can_modify(user, obj)`, `ensure_owner(obj)`, `user_has_permission_or_403(...)`,
+# `self.check_object_permissions(request, obj)`, `user.is_staff_or_403()`. Recorded with the roles.
+_PERMISSION_WORDS = frozenset({"permission", "permissions", "perm", "perms", "owner", "owns", "ownership", "authorize", "authorise", "authorized"})
+_PREDICATE_VERBS = frozenset({"is", "has", "ensure", "require", "check", "assert", "verify"})
+_PRIVILEGE_WORDS = frozenset({"staff", "superuser", "admin", "moderator"})
+_NOT_PREDICATE = frozenset({"get", "set", "create", "add", "remove", "delete", "update", "list", "grant", "revoke", "assign", "make", "build", "new"})
+# Query calls that, given the caller among their arguments, scope a lookup by the caller:
+# `Model.objects.restrict(request.user, "view")`, `get_object_or_404(M, pk=pk, owner=request.user)`
+_SCOPING_CALLS = frozenset({"restrict", "get_object_or_404", "get_list_or_404"})
 _REJECT_CALLS = frozenset({"abort", "redirect", "redirect_to_login", "HTTPException", "PermissionDenied", "HTTPUnauthorized", "HTTPForbidden", "Unauthorized", "Forbidden"})
 _DELIVERY_WORDS = frozenset({"send", "mail", "email", "notify", "deliver", "sms", "enqueue", "delay"})
 # Calls whose result says something about a value without being it: its length, a hash, a test.
@@ -579,7 +590,9 @@ class HandlerFlowVisitor(FactVisitor):
             fn.info.checks.append(CredentialCheck(f"{q or last}() with a credential", self.span(node)))
         if last in _REJECT_CALLS:
             fn.info.rejects = True
-        if last in _QUERY_METHODS or last in ("where", "in_"):
+        if _checks_permission(last):
+            fn.info.roles.append(f"{last}()")
+        if last in _QUERY_METHODS or last in ("where", "in_") or last in _SCOPING_CALLS:
             # `User.query.filter(User.id.in_(current_user.managed))`: a lookup scoped by the caller
             fn.info.compares.append(tuple(self.sources(a.value) for a in node.args))
         if words(last) & _SAVE_WORDS:
@@ -699,6 +712,16 @@ def _carried_names(node: cst.BaseExpression) -> list[str]:
         elif isinstance(n, (cst.Await, cst.StarredElement)):
             todo.append(n.expression if isinstance(n, cst.Await) else n.value)
     return out
+
+
+def _checks_permission(name: str) -> bool:
+    """A predicate named for a permission, ownership or role check (not a class: `PermissionDenied`)."""
+    parts = split_words(name)
+    if not parts or name[:1].isupper() or parts[0] in _NOT_PREDICATE:
+        return False
+    if parts[0] in ("can", "may") and len(parts) > 1:
+        return True
+    return bool(set(parts) & _PERMISSION_WORDS) or (parts[0] in _PREDICATE_VERBS and bool(set(parts) & _PRIVILEGE_WORDS))
 
 
 def _root(node: cst.BaseExpression) -> cst.BaseExpression:

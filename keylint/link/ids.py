@@ -1,0 +1,287 @@
+"""Where sequential ids meet clients: the KL3xx join of the model index with the linked routes.
+
+- `id_routes`: routes that take a sequential primary key from the URL and fetch the object by it
+  (KL302), one per lookup: alias URLs served by the same lookup with the same parameter are kept
+  on the first route as `aliases`, not reported again.
+- `serving(...)`: the routes that return a schema, serializer or handler-built dict (KL301), so
+  that its severity says who can read the ids it hands out.
+- `severity(...)`: one ladder for the family (design.md): behind authentication, or behind a check
+  of the caller against the object, low; reachable without authentication, medium.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from keylint.extract.model_facts import Lookup
+from keylint.extract.routes.facts import FromParam
+from keylint.link.models import ClassRef, Key, ModelIndex, PrimaryKey, model_label
+from keylint.link.routes import LinkedRoute, RouteProject
+from keylint.model import Severity
+
+_CONTAINERS = frozenset({"List", "list", "Sequence", "Iterable", "Tuple", "tuple", "Set", "set", "Page", "Dict", "dict", "Optional", "Union", "Annotated"})
+_DIGITS = re.compile(r"^(\\d|\[0-9\])[+*]?$|^\\d\{\d*,?\d*\}$")
+_OPAQUE = frozenset({"uuid", "slug", "UUID"})
+
+
+def may_carry_key(converter: str) -> bool:
+    """The URL piece can hold an integer key: `int`, unconstrained, or a digits-only regex."""
+    return converter in ("", "int", "str", "string", "path", "integer") or bool(_DIGITS.match(converter))
+
+
+@dataclass(frozen=True, slots=True)
+class IdRoute:
+    """A route that takes `param` from the URL and fetches a sequential-key object by it."""
+
+    route: LinkedRoute
+    param: str
+    how: str  # "looks `Note` up by it at app/crud.py:3"
+    site: str  # the lookup that serves it: alias URLs share it
+    pk: PrimaryKey
+    owned: bool  # the handler checks the caller against the object (or scopes the query by the caller)
+    roles: tuple[str, ...]  # role or permission checks on the way
+    aliases: tuple[LinkedRoute, ...] = ()  # other URLs served by the same lookup and parameter
+
+    @property
+    def checked(self) -> bool:
+        return self.owned or bool(self.roles)
+
+    @property
+    def public(self) -> bool:
+        """Any of its URLs is reachable without authentication."""
+        return any(r.access.state == "public" for r in (self.route, *self.aliases))
+
+
+def fingerprint_label(route: LinkedRoute) -> str:
+    """`GET/POST /notes/<int:nid>`: the route as KL3xx fingerprints spelled it before routes had one
+    label (messages use `route.label`); kept, so that baselines keep matching."""
+    methods = "/".join(route.methods) if route.methods else "ANY"
+    return f"{methods} {route.full_path}"
+
+
+def severity(public: bool, checked: bool) -> Severity:
+    """The family's ladder: an id only an authenticated caller, or a caller checked against the
+    object, can use is low; one anybody can use is medium."""
+    return Severity.MEDIUM if public and not checked else Severity.LOW
+
+
+class IdExposure:
+    """The KL3xx facts that need both the models and the routes; built once per scan."""
+
+    def __init__(self, models: ModelIndex, routes: RouteProject) -> None:
+        self.models = models
+        self.routes = routes
+
+    # ---- KL302 ----
+    def _lookups(self, path: str, scope: str, name: str) -> list[tuple[str, Lookup]]:
+        mf = self.models.facts.get(path)
+        return [(path, lookup) for lookup in mf.lookups if lookup.scope == scope and lookup.key == name] if mf is not None else []
+
+    def fetches(self, path: str, function: str, name: str) -> tuple[str, Lookup, PrimaryKey] | None:
+        """The first by-key lookup of a sequential model with parameter `name`, in the function or its callees."""
+        candidates = self._lookups(path, function, name)
+        routes = self.routes
+        info = routes.facts[path].functions.get(function) if path in routes.facts else None
+        if info is not None:
+            for call in info.calls:
+                for arg in call.args:
+                    if FromParam(name) not in arg.sources:
+                        continue
+                    for cpath, cinfo, offset in routes.callees(path, info, call):
+                        if arg.keyword is not None:
+                            inner = arg.keyword
+                        elif 0 <= arg.position + offset < len(cinfo.params):
+                            inner = cinfo.params[arg.position + offset].name
+                        else:
+                            continue
+                        candidates.extend(self._lookups(cpath, cinfo.qualname, inner))
+        for lpath, lookup in candidates:
+            model = self.models.model_ref(lpath, lookup.model)
+            pk = self.models.sequential(model) if model is not None else None
+            if pk is not None:
+                return lpath, lookup, pk
+        return None
+
+    def view_model(self, path: str, cls: str) -> tuple[Key | None, str, str]:
+        """(model, lookup_field, lookup_url_kwarg) of a class-based view, inherited attributes included."""
+        index = self.models
+        key = (path, cls)
+        if key not in index.classes:
+            return None, "pk", "pk"
+        model: Key | None = None
+        lookup_field = url_kwarg = None
+        for owner, f in index.fields(key):
+            if f.name == "lookup_field" and f.strings:
+                lookup_field = f.strings[0]
+            elif f.name == "lookup_url_kwarg" and f.strings:
+                url_kwarg = f.strings[0]
+            elif model is None and f.name == "queryset" and f.call and ".objects." in f.call:
+                model = index.model_ref(owner[0], f.call.partition(".objects.")[0])
+            elif model is None and f.name == "model" and f.strings:
+                model = index.model_ref(owner[0], f.strings[0])
+        field = lookup_field or "pk"
+        return model, field, url_kwarg or field
+
+    def _id_route(self, route: LinkedRoute, param: str) -> tuple[str, str, PrimaryKey] | None:
+        """(how, lookup site, key) when the route fetches a sequential-key object by `param`."""
+        routes = self.routes
+        for entry in route.handlers:
+            info = routes.facts[entry.path].functions.get(entry.function) if entry.path in routes.facts else None
+            annotation = next((p.annotation for p in info.params if p.name == param), None) if info else None
+            if annotation is not None and annotation.rpartition(".")[2] in _OPAQUE:
+                continue
+            hit = self.fetches(entry.path, entry.function, param)
+            if hit is not None:
+                lpath, lookup, pk = hit
+                at = f"{lpath}:{lookup.span.line}"
+                return f"looks `{model_label(pk.model)}` up by it at {at}", at, pk
+        if route.class_path is not None and route.class_name is not None:
+            model, field, url_kwarg = self.view_model(route.class_path, route.class_name)
+            view_pk = self.models.sequential(model) if model is not None else None
+            if view_pk is not None and param == url_kwarg and field in ("pk", "id", view_pk.field):
+                how = f"is the `{field}` lookup of `{route.class_name}` on `{model_label(view_pk.model)}`"
+                return how, f"{route.class_path}:{route.class_name}", view_pk
+        return None
+
+    @cached_property
+    def id_routes(self) -> list[IdRoute]:
+        """KL302's routes, one per (lookup site, parameter); route order decides which URL is the first."""
+        found: dict[tuple[str, str], IdRoute] = {}
+        aliases: dict[tuple[str, str], list[LinkedRoute]] = {}
+        seen: set[tuple[str, object]] = set()
+        routes = sorted(self.routes.routes(), key=lambda r: (r.path, r.route.span.line, r.route.span.column))
+        for route in routes:
+            for param in route.path_params:
+                if not may_carry_key(param.converter):
+                    continue
+                hit = self._id_route(route, param.name)
+                if hit is None or (route.path, route.route.span) in seen:
+                    continue
+                seen.add((route.path, route.route.span))
+                how, site, pk = hit
+                group = (site, param.name)
+                if group in found:
+                    aliases[group].append(route)
+                    continue
+                analysis = [self.routes.analyze(route, e) for e in route.handlers]
+                owned = any(a.ownership for a in analysis)
+                roles = tuple(sorted({r for a in analysis for r in a.roles}))
+                found[group] = IdRoute(route, param.name, how, site, pk, owned, roles)
+                aliases[group] = []
+        out = []
+        for group, first in found.items():
+            if aliases[group]:
+                first = IdRoute(first.route, first.param, first.how, first.site, first.pk, first.owned, first.roles, tuple(aliases[group]))
+            out.append(first)
+        return out
+
+    @cached_property
+    def _id_route_models(self) -> dict[tuple[str, int, int], set[Key]]:
+        """Each KL302 URL (aliases too), by where it is declared -> the models it looks up by the URL id."""
+        out: dict[tuple[str, int, int], set[Key]] = {}
+        for found in self.id_routes:
+            for route in (found.route, *found.aliases):
+                out.setdefault((route.path, route.route.span.line, route.route.span.column), set()).add(found.pk.model)
+        return out
+
+    def echoes_url_id(self, routes: list[LinkedRoute], pk: PrimaryKey) -> bool:
+        """Every route that returns this id takes the same model's id from its URL (KL302 reports
+        those): the response only echoes the id the caller sent, one root cause, reported once."""
+        index = self._id_route_models
+        return bool(routes) and all(pk.model in index.get((r.path, r.route.span.line, r.route.span.column), set()) for r in routes)
+
+    # ---- KL301: who is served a schema ----
+    @cached_property
+    def _by_handler(self) -> dict[tuple[str, str], list[LinkedRoute]]:
+        out: dict[tuple[str, str], list[LinkedRoute]] = {}
+        for route in self.routes.routes():
+            for h in route.handlers:
+                out.setdefault((h.path, h.function), []).append(route)
+        return out
+
+    def function_routes(self, path: str, function: str) -> list[LinkedRoute]:
+        """The routes whose handler is this function."""
+        return self._by_handler.get((path, function), [])
+
+    def _schema(self, path: str, name: str) -> Key | None:
+        """The project schema class a name (or a module-level instance of one) refers to."""
+        index = self.models
+        r = index.resolve(path, name)
+        if not isinstance(r, ClassRef):
+            # `comment_schema = CommentSchema(many=True)` at module level, used as `comment_schema.dump(x)`
+            found = index.project.names.follow(path, name, lambda p, n: (p, index.facts[p].instances[n]) if p in index.facts and n in index.facts[p].instances else None)
+            r = index.resolve(found[0], found[1]) if found is not None else r
+        if isinstance(r, ClassRef) and r.key in index.classes and index.schema_kind(r.key) is not None:
+            return r.key
+        return None
+
+    def _used_schemas(self, route: LinkedRoute) -> set[Key]:
+        """Schemas a route returns: its view's `serializer_class`, and schemas its handlers build,
+        dump or name in decorators (`@marshal_with(schema)`)."""
+        topology = self.routes.topology
+        out: set[Key] = set()
+        if route.class_path is not None and route.class_name is not None:
+            cls = topology.facts[route.class_path].classes.get(route.class_name)
+            attr = topology.class_attr(route.class_path, cls, "serializer_class") if cls is not None else None
+            for name in attr[1] if attr is not None else ():
+                key = self._schema(attr[0], name) if attr is not None else None
+                if key is not None:
+                    out.add(key)
+        for h in route.handlers:
+            info = topology.facts[h.path].functions.get(h.function) if h.path in topology.facts else None
+            if info is None:
+                continue
+            names = [c.callee for c in info.calls] + [c.callee.rpartition(".")[0] for c in info.calls if "." in c.callee]
+            names += [a for d in info.decorators for a in d.args]
+            for name in names:
+                key = self._schema(h.path, name)
+                if key is not None:
+                    out.add(key)
+        return out
+
+    @cached_property
+    def _served(self) -> dict[Key, list[LinkedRoute]]:
+        """Schema -> the routes that return it, directly or nested in another schema they return."""
+        index = self.models
+        roots: dict[Key, list[LinkedRoute]] = {}
+        for path, mf in sorted(index.facts.items()):
+            for use in mf.responses:
+                for name in use.names:
+                    key = self._schema(path, name)
+                    if key is not None:
+                        roots.setdefault(key, []).extend(self.function_routes(path, use.handler))
+        for route in self.routes.routes():
+            for key in sorted(self._used_schemas(route)):
+                roots.setdefault(key, []).append(route)
+        served: dict[Key, list[LinkedRoute]] = {}
+        for root, routes in sorted(roots.items()):
+            todo = [root]
+            seen = {root}
+            while todo:
+                key = todo.pop()
+                bucket = served.setdefault(key, [])
+                bucket.extend(r for r in routes if r not in bucket)
+                for nested in self._nested(key):
+                    if nested not in seen:
+                        seen.add(nested)
+                        todo.append(nested)
+        return served
+
+    def _nested(self, key: Key) -> list[Key]:
+        """Schemas a schema embeds: pydantic field annotations, DRF/marshmallow nested serializers."""
+        out = []
+        for owner, f in self.models.fields(key):
+            names = [n for n in f.annotation if n.rpartition(".")[2] not in _CONTAINERS] + list(f.args)
+            if f.call is not None:
+                names.append(f.call)
+            for name in names:
+                found = self._schema(owner[0], name)
+                if found is not None and found != key and found not in out:
+                    out.append(found)
+        return out
+
+    def serving(self, key: Key) -> list[LinkedRoute]:
+        """The routes that return this schema or serializer (possibly nested in another)."""
+        return self._served.get(key, [])
