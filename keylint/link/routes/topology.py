@@ -19,6 +19,19 @@ _MAX_CHAIN = 8  # base classes and mounts followed from one route
 _HTTP_VERBS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE", "head": "HEAD", "options": "OPTIONS"}
 _VIEWSET_ACTIONS = {"create": "POST", "list": "GET", "retrieve": "GET", "update": "PUT", "partial_update": "PATCH", "destroy": "DELETE"}
 _DETAIL_ACTIONS = frozenset({"retrieve", "update", "partial_update", "destroy"})
+# DRF viewsets and mixins: the actions a viewset inherits from them when it defines none itself
+_INHERITED_ACTIONS = {
+    "ModelViewSet": ("list", "create", "retrieve", "update", "partial_update", "destroy"),
+    "ReadOnlyModelViewSet": ("list", "retrieve"),
+    "CreateModelMixin": ("create",), "ListModelMixin": ("list",), "RetrieveModelMixin": ("retrieve",),
+    "UpdateModelMixin": ("update", "partial_update"), "DestroyModelMixin": ("destroy",),
+}
+# DRF generic views that inherit every handler: the HTTP methods their mixins serve
+_GENERIC_VIEW_METHODS = {
+    "CreateAPIView": ("POST",), "ListAPIView": ("GET",), "RetrieveAPIView": ("GET",), "DestroyAPIView": ("DELETE",),
+    "UpdateAPIView": ("PUT", "PATCH"), "ListCreateAPIView": ("GET", "POST"), "RetrieveUpdateAPIView": ("GET", "PUT", "PATCH"),
+    "RetrieveDestroyAPIView": ("GET", "DELETE"), "RetrieveUpdateDestroyAPIView": ("GET", "PUT", "PATCH", "DELETE"),
+}
 
 
 class RouteTopology:
@@ -230,9 +243,17 @@ class RouteTopology:
                 else:
                     continue
                 seen.add(name)
+        if viewset:
+            # `class UserViewSet(ModelViewSet)` with only a queryset: the router still serves /{pk}/
+            for base in self.all_bases(cpath, info):
+                for name in _INHERITED_ACTIONS.get(base.rpartition(".")[2], ()):
+                    if name not in seen:
+                        seen.add(name)
+                        entries.append(Handler(cpath, info.qualname, info.span, (_VIEWSET_ACTIONS[name],), "{pk}/" if name in _DETAIL_ACTIONS else ""))
         if not entries:
             # a generic view with no handler of its own: its serializer does the work
             serializer = self.class_attr(cpath, info, "serializer_class")
             if serializer is not None:
-                entries.append(Handler(cpath, info.qualname, info.span, route.methods or ("POST",)))
+                generic = next((m for b in self.all_bases(cpath, info) if (m := _GENERIC_VIEW_METHODS.get(b.rpartition(".")[2]))), ("POST",))
+                entries.append(Handler(cpath, info.qualname, info.span, route.methods or generic))
         return entries, cls
