@@ -137,6 +137,18 @@ class ModelVisitor(FactVisitor):
             return self.qualname(node.func)
         return self.qualname(node)
 
+    def _through_call(self, node: cst.BaseExpression) -> str | None:
+        """`get_user_model().objects.all` -> "django.contrib.auth.get_user_model().objects.all": a
+        dotted chain read off an argument-less call, the way a queryset names its model factory."""
+        attrs: list[str] = []
+        while isinstance(node, cst.Attribute):
+            attrs.append(node.attr.value)
+            node = node.value
+        if not attrs or not isinstance(node, cst.Call) or node.args:
+            return None
+        q = self.qualname(node.func)
+        return ".".join([f"{q}()", *reversed(attrs)]) if q else None
+
     def function_name(self) -> str | None:
         stack = self.stack
         return stack[-1][1] if stack and stack[-1][0] == "def" else None
@@ -172,7 +184,7 @@ class ModelVisitor(FactVisitor):
         foreign_key = None
         strings = _strings(value) if value is not None and (name in _STRING_ATTRS or name in ("fields", "exclude", "read_only_fields", "model")) else None
         if isinstance(value, cst.Call):
-            call = self.qualname(value.func)
+            call = self.qualname(value.func) or self._through_call(value.func)
             positional = [a.value for a in value.args if a.keyword is None and not a.star]
             args = tuple(q for q in (self.callee(a) for a in positional) if q)
             for a in value.args:

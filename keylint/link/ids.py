@@ -54,6 +54,11 @@ class IdRoute:
         return any(r.access.state == "public" for r in (self.route, *self.aliases))
 
 
+def _identity(route: LinkedRoute) -> tuple[object, ...]:
+    """One URL and method set of a declaration (a router registration declares several)."""
+    return (route.path, route.route.span, route.full_path, route.methods)
+
+
 def fingerprint_label(route: LinkedRoute) -> str:
     """`GET/POST /notes/<int:nid>`: the route as KL3xx fingerprints spelled it before routes had one
     label (messages use `route.label`); kept, so that baselines keep matching."""
@@ -73,6 +78,7 @@ class IdExposure:
     def __init__(self, models: ModelIndex, routes: RouteProject) -> None:
         self.models = models
         self.routes = routes
+        self._covered: dict[tuple[object, ...], set[Key]] = {}  # each URL that takes a sequential id -> the models it looks up
 
     # ---- KL302 ----
     def _lookups(self, path: str, scope: str, name: str) -> list[tuple[str, Lookup]]:
@@ -150,18 +156,22 @@ class IdExposure:
         """KL302's routes, one per (lookup site, parameter); route order decides which URL is the first."""
         found: dict[tuple[str, str], IdRoute] = {}
         aliases: dict[tuple[str, str], list[LinkedRoute]] = {}
-        seen: set[tuple[str, object]] = set()
+        reported: set[tuple[str, object]] = set()  # route declarations already reported
         routes = sorted(self.routes.routes(), key=lambda r: (r.path, r.route.span.line, r.route.span.column))
         for route in routes:
             for param in route.path_params:
                 if not may_carry_key(param.converter):
                     continue
                 hit = self._id_route(route, param.name)
-                if hit is None or (route.path, route.route.span) in seen:
+                if hit is None:
                     continue
-                seen.add((route.path, route.route.span))
                 how, site, pk = hit
+                self._covered.setdefault(_identity(route), set()).add(pk.model)
                 group = (site, param.name)
+                declaration = (route.path, route.route.span)
+                if declaration in reported:
+                    continue  # another method or action of a route already reported (viewset detail actions)
+                reported.add(declaration)
                 if group in found:
                     aliases[group].append(route)
                     continue
@@ -177,20 +187,11 @@ class IdExposure:
             out.append(first)
         return out
 
-    @cached_property
-    def _id_route_models(self) -> dict[tuple[str, int, int], set[Key]]:
-        """Each KL302 URL (aliases too), by where it is declared -> the models it looks up by the URL id."""
-        out: dict[tuple[str, int, int], set[Key]] = {}
-        for found in self.id_routes:
-            for route in (found.route, *found.aliases):
-                out.setdefault((route.path, route.route.span.line, route.route.span.column), set()).add(found.pk.model)
-        return out
-
     def echoes_url_id(self, routes: list[LinkedRoute], pk: PrimaryKey) -> bool:
         """Every route that returns this id takes the same model's id from its URL (KL302 reports
         those): the response only echoes the id the caller sent, one root cause, reported once."""
-        index = self._id_route_models
-        return bool(routes) and all(pk.model in index.get((r.path, r.route.span.line, r.route.span.column), set()) for r in routes)
+        self.id_routes  # fills _covered
+        return bool(routes) and all(pk.model in self._covered.get(_identity(r), set()) for r in routes)
 
     # ---- KL301: who is served a schema ----
     @cached_property
