@@ -49,17 +49,18 @@ def _pydantic(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
     for key in index.response_schemas:
         for owner, f in index.fields(key):
             name = _field_name(f)
-            if not (name in _ID_NAMES or name.endswith("_id")) or not index.is_int_field(f):
+            if not (name in _ID_NAMES or name.endswith("_id")) or not index.is_int_field(owner[0], f):
                 continue
             pk = index.id_target(key, name)
             if pk is not None:
                 yield owner[0], f.span, f"Response schema `{model_label(key)}` field `{f.name}`", f"{model_label(owner)}.{f.name}", pk, ids.serving(key)
 
 
-def _explicit_id(index: ModelIndex, key: Key) -> FieldFact | None:
-    for _, f in index.fields(key):
+def _explicit_id(index: ModelIndex, key: Key) -> tuple[str, FieldFact] | None:
+    """The `id`/`pk` field a serializer declares itself (or inherits), with the module declaring it."""
+    for owner, f in index.fields(key):
         if f.name in _ID_NAMES:
-            return f
+            return owner[0], f
     return None
 
 
@@ -67,7 +68,7 @@ def _serializers(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
     documented = {r.key for path, mf in index.facts.items() for names in mf.request_docs for name in names if isinstance(r := index.resolve(path, name), ClassRef)}
     for key, cls in sorted(index.classes.items()):
         kind = index.schema_kind(key)
-        if kind not in ("drf-model", "drf-hyperlinked", "marshmallow-auto"):
+        if kind not in ("drf-model", "drf-hyperlinked", "marshmallow-auto", "graphene-model"):
             continue
         model_entry = index.meta(key, "model")
         if model_entry is None or not model_entry[1].strings:
@@ -76,18 +77,21 @@ def _serializers(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
         pk = index.sequential(model) if model is not None else None
         if pk is None:
             continue
-        declared = _explicit_id(index, key)
-        if declared is not None and not (index.is_int_field(declared) or (declared.call or "").endswith("ReadOnlyField")):
-            continue  # `id = HashidSerializerCharField(...)`, `id = serializers.UUIDField(source="public_id")`
-        if declared is not None and (declared.keyword("source") or "pk") not in ("pk", "id", pk.field):
-            continue
-        fields = index.meta(key, "fields")
-        exclude = index.meta(key, "exclude")
+        explicit = _explicit_id(index, key)
+        if explicit is not None:
+            declared_in, declared = explicit
+            if not (index.is_int_field(declared_in, declared) or (declared.call or "").endswith("ReadOnlyField")):
+                continue  # `id = HashidSerializerCharField(...)`, `id = serializers.UUIDField(source="public_id")`
+            if (declared.keyword("source") or "pk") not in ("pk", "id", pk.field):
+                continue
+        fields = index.meta(key, "fields") or index.meta(key, "only_fields")  # graphene-sqlalchemy: only_fields
+        exclude = index.meta(key, "exclude") or index.meta(key, "exclude_fields")
         names = set(fields[1].strings or ()) if fields else set()
         excluded = set(exclude[1].strings or ()) if exclude else set()
         if excluded & {"id", "pk", pk.field}:
             continue
-        label = f"{'Serializer' if kind.startswith('drf') else 'Schema'} `{model_label(key)}`"
+        noun = "Serializer" if kind.startswith("drf") else "GraphQL type" if kind == "graphene-model" else "Schema"
+        label = f"{noun} `{model_label(key)}`"
         served = ids.serving(key)
         if not served and key in documented:
             continue  # only documents a request body (`@extend_schema(request=S)`): it never renders a response
@@ -96,12 +100,12 @@ def _serializers(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
             if "__all__" in names and kind != "drf-hyperlinked":
                 yield fields[0][0], fields[1].span, f"{label} (`fields = \"__all__\"`)", f"{model_label(key)}.fields=__all__", pk, served
             elif listed:
-                yield fields[0][0], fields[1].span, f"{label} (`fields` lists `{sorted(listed)[0]}`)", f"{model_label(key)}.fields", pk, served
+                yield fields[0][0], fields[1].span, f"{label} (`{fields[1].name}` lists `{sorted(listed)[0]}`)", f"{model_label(key)}.fields", pk, served
             continue
         if kind == "drf-hyperlinked":
             continue  # its default fields are `url` and the model's non-key fields
         where_ = exclude or model_entry
-        what = "(`exclude` keeps the key)" if exclude else "(all model fields)"
+        what = f"(`{exclude[1].name}` keeps the key)" if exclude else "(all model fields)"
         yield where_[0][0], where_[1].span, f"{label} {what}", f"{model_label(key)}.{where_[1].name}", pk, served
 
 
@@ -111,7 +115,7 @@ def _marshmallow(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
             continue
         for owner, f in index.fields(key):
             name = _field_name(f)
-            if name not in _ID_NAMES or f.annotation or not index.is_int_field(f):
+            if name not in _ID_NAMES or f.annotation or not index.is_int_field(owner[0], f):
                 continue
             model_entry = index.meta(key, "model")
             model = index.model_ref(model_entry[0][0], model_entry[1].strings[0]) if model_entry and model_entry[1].strings else None
@@ -120,23 +124,23 @@ def _marshmallow(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
                 yield owner[0], f.span, f"Schema `{model_label(key)}` field `{f.name}`", f"{model_label(owner)}.{f.name}", pk, ids.serving(key)
 
 
+def _cookies(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
+    for path, mf in sorted(index.facts.items()):
+        for c in mf.cookie_ids:
+            pk = index.instance_key(path, c)
+            if pk is not None:
+                what = f"Cookie `{c.key}` set to `{c.base}.{c.attr}` in `{c.function}()`"
+                yield path, c.span, what, f"{c.function}:cookie:{c.key}:{c.base}.{c.attr}", pk, ids.function_routes(path, c.scope)
+
+
 def _dicts(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
     for path, mf in sorted(index.facts.items()):
         sent = set(mf.request_bodies)
         for d in mf.dict_ids:
             if d.target is not None and (d.scope, d.target) in sent:
                 continue  # a request body a client sends (a test's `self.client.delete(url, data)`), not a response
-            model: Key | None = None
-            if d.base == "self" and d.cls is not None:
-                model = (path, d.cls) if (path, d.cls) in index.classes and index.is_table((path, d.cls)) else None
-            else:
-                for local in mf.locals:
-                    if local.scope == d.scope and local.name == d.base:
-                        model = index.model_ref(path, local.model)
-                        if model is not None:
-                            break
-            pk = index.sequential(model) if model is not None else None
-            if pk is None or d.attr not in ("id", "pk", pk.field):
+            pk = index.instance_key(path, d)
+            if pk is None:
                 continue
             source = f"{d.base}.{d.attr}"
             what = f"Dict `{{\"{d.key}\": {source}}}` built in `{d.function}()`"
@@ -156,7 +160,7 @@ def _exposure(routes: list[LinkedRoute]) -> tuple[str, Severity | None]:
 def check(ctx: Context) -> Iterator[Draft]:
     index, ids = ctx.models, ctx.ids
     seen: set[tuple[str, Span]] = set()
-    for source in (_pydantic, _serializers, _marshmallow, _dicts):
+    for source in (_pydantic, _serializers, _marshmallow, _dicts, _cookies):
         for path, span, what, token, pk, routes in source(index, ids):
             if (path, span) in seen or ids.echoes_url_id(routes, pk):
                 continue

@@ -96,6 +96,8 @@ class ModelFacts:
     instances: dict[str, str] = field(default_factory=dict)  # module-level `db = SQLAlchemy()`: name -> callee
     aliases: dict[str, str] = field(default_factory=dict)  # module-level `Model = db.Model`: name -> qualified name
     settings: dict[str, str] = field(default_factory=dict)  # module-level DEFAULT_AUTO_FIELD / AUTH_USER_MODEL
+    # module-level type aliases: `PrimaryKey = Annotated[int, Field(gt=0)]` -> ("typing.Annotated", "int", "pydantic.Field")
+    type_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     dict_ids: list[DictId] = field(default_factory=list)
     locals: list[ModelLocal] = field(default_factory=list)
     lookups: list[Lookup] = field(default_factory=list)
@@ -103,5 +105,8 @@ class ModelFacts:
     # locals sent by an HTTP client (`self.client.delete(url, data)`): (function scope, name); a dict
     # assigned to one is a request body, not a response
     request_bodies: list[tuple[str, str]] = field(default_factory=list)
+    # `response.set_cookie("userid", obj.userid)` in a function: the cookie name as `key`, the value's
+    # `base.attr` as in a dict id (an unsigned cookie that carries a key hands it to the client)
+    cookie_ids: list[DictId] = field(default_factory=list)
     # schemas named only to document a request body: `@extend_schema(request=S)`, `request_body=S`
     request_docs: list[tuple[str, ...]] = field(default_factory=list)

@@ -28,6 +28,8 @@ _STRING_ATTRS = frozenset(
 _CONFIG_CLASSES = frozenset({"Meta", "Config"})
 _ORM_MODE = frozenset({"orm_mode", "from_attributes"})
 _ID_KEYS = frozenset({"id", "pk"})
+# Subscripted typing constructs whose module-level assignment is a type alias a field may be annotated with.
+_ALIAS_FORMS = frozenset({"Annotated", "Optional", "Union", "Literal"})
 _HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 # Calls a dict of ids may be handed to on its way into a response (or into a list that becomes one).
 _RESPONSE_CALLS = frozenset(
@@ -182,7 +184,7 @@ class ModelVisitor(FactVisitor):
         call = args = None
         keywords: list[tuple[str, str]] = []
         foreign_key = None
-        strings = _strings(value) if value is not None and (name in _STRING_ATTRS or name in ("fields", "exclude", "read_only_fields", "model")) else None
+        strings = _strings(value) if value is not None and (name in _STRING_ATTRS or name in ("fields", "exclude", "read_only_fields", "model", "only_fields", "exclude_fields")) else None
         if isinstance(value, cst.Call):
             call = self.qualname(value.func) or self._through_call(value.func)
             positional = [a.value for a in value.args if a.keyword is None and not a.star]
@@ -252,6 +254,8 @@ class ModelVisitor(FactVisitor):
                     q = self.qualname(node.value)
                     if q and q != name:
                         self.out.aliases[name] = q
+                elif isinstance(node.value, cst.Subscript):
+                    self._type_alias(name, node.value)
                 elif name in ("DEFAULT_AUTO_FIELD", "AUTH_USER_MODEL"):
                     v = string_value(node.value)
                     if isinstance(v, str):
@@ -265,8 +269,15 @@ class ModelVisitor(FactVisitor):
                     if isinstance(d, cst.Dict):
                         self.assigned_dicts[id(d)] = name
 
+    def _type_alias(self, name: str, value: cst.Subscript) -> None:
+        if (self.qualname(value.value) or "").rpartition(".")[2] in _ALIAS_FORMS:
+            self.out.type_aliases[name] = self.names_in(value)
+
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         body = self._class_body()
+        if body is None and not self.stack and isinstance(node.target, cst.Name) and isinstance(node.value, cst.Subscript):
+            self._type_alias(node.target.value, node.value)  # `PrimaryKey: TypeAlias = Annotated[int, ...]`
+            return
         if body is None or not isinstance(node.target, cst.Name):
             return
         body.fields.append(self._field(node.target.value, node, node.annotation.annotation, node.value))
@@ -371,6 +382,8 @@ class ModelVisitor(FactVisitor):
             return
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in _HTTP_VERBS and self._http_client(node.func.value):
             self.out.request_bodies.extend((self.scope, a.value.value) for a in node.args if isinstance(a.value, cst.Name))
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "set_cookie":
+            self._cookie(node)
         keyed = [a for a in node.args if a.keyword is not None and a.keyword.value in self.pk_keywords]
         positional = [a.value for a in node.args if a.keyword is None and not a.star]
         model = self._lookup_call_model(node)
@@ -390,6 +403,18 @@ class ModelVisitor(FactVisitor):
             self.out.lookups.append(Lookup(self.scope, root, self._key_name(keyed[0].value), self.span(node)))
         elif method in self.pk_methods and len(positional) == 1 and not isinstance(positional[0], cst.Comparison):
             self.out.lookups.append(Lookup(self.scope, root, self._key_name(positional[0]), self.span(node)))
+
+    def _cookie(self, node: cst.Call) -> None:
+        """`response.set_cookie("userid", obj.userid)`: which attribute of which local is sent as the cookie."""
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        named = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        key = named.get("key", positional[0] if positional else None)
+        value = named.get("value", positional[1] if len(positional) > 1 else None)
+        name = string_value(key) if key is not None else None
+        function = self.function_name()
+        if not isinstance(name, str) or function is None or not isinstance(value, cst.Attribute) or not isinstance(value.value, cst.Name):
+            return
+        self.out.cookie_ids.append(DictId(name, self.span(node), value.value.value, value.attr.value, self.scope, self.enclosing_class(), function))
 
     def _http_client(self, node: cst.BaseExpression) -> bool:
         """`self.client`, `client`, `api_client`, `requests`, `httpx`: what sends a request."""

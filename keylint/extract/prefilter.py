@@ -30,10 +30,11 @@ PREFILTER_WORDS: dict[str, tuple[bytes, ...]] = {
         b"route", b"urlpatterns", b"flask", b"quart", b"fastapi", b"starlette", b"aiohttp", b"sanic", b"bottle",
         b"rest_framework", b"methodview", b"blueprint", b"as_view", b"add_url_rule", b"before_request",
     ),
-    # KL3xx: ORMs and schema libraries, user-model settings, id-carrying dicts
+    # KL3xx: ORMs and schema libraries, user-model settings, id-carrying dicts and cookies, GraphQL types
     "models": (
         b"sqlalchemy", b"sqlmodel", b"mapped_column", b"pydantic", b"marshmallow", b"peewee", b"tortoise",
         b"auth_user_model", b"default_auto_field", b"get_user_model", b"to_dict", b"jsonify", b"response_model",
+        b"graphene", b"set_cookie",
     ),
 }  # fmt: skip
 PREFILTER_PATTERNS: dict[str, re.Pattern[bytes]] = {

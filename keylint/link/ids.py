@@ -1,8 +1,10 @@
 """Where sequential ids meet clients: the KL3xx join of the model index with the linked routes.
 
 - `id_routes`: routes that take a sequential primary key from the URL and fetch the object by it
-  (KL302), one per lookup: alias URLs served by the same lookup with the same parameter are kept
-  on the first route as `aliases`, not reported again.
+  (KL302), one per handler: alias URLs served by the same handler (or view class) with the same
+  parameter are kept on the first route as `aliases`, not reported again. Different handlers that
+  share a service lookup (`GET`, `PUT`, `DELETE /tags/{tag_id}` all calling `get(tag_id)`) are
+  different routes, each reported.
 - `serving(...)`: the routes that return a schema, serializer or handler-built dict (KL301), so
   that its severity says who can read the ids it hands out.
 - `severity(...)`: one ladder for the family (design.md): behind authentication, or behind a check
@@ -19,7 +21,7 @@ from keylint.extract.model_facts import Lookup
 from keylint.extract.routes.facts import FromParam
 from keylint.link.models import ClassRef, Key, ModelIndex, PrimaryKey, model_label
 from keylint.link.routes import LinkedRoute, RouteProject
-from keylint.model import Severity
+from keylint.model import Severity, Span
 
 _CONTAINERS = frozenset({"List", "list", "Sequence", "Iterable", "Tuple", "tuple", "Set", "set", "Page", "Dict", "dict", "Optional", "Union", "Annotated"})
 _DIGITS = re.compile(r"^(\\d|\[0-9\])[+*]?$|^\\d\{\d*,?\d*\}$")
@@ -38,7 +40,7 @@ class IdRoute:
     route: LinkedRoute
     param: str
     how: str  # "looks `Note` up by it at app/crud.py:3"
-    site: str  # the lookup that serves it: alias URLs share it
+    site: str  # the handler (or view class) that takes the id: alias URLs share it
     pk: PrimaryKey
     owned: bool  # the handler checks the caller against the object (or scopes the query by the caller)
     roles: tuple[str, ...]  # role or permission checks on the way
@@ -52,6 +54,23 @@ class IdRoute:
     def public(self) -> bool:
         """Any of its URLs is reachable without authentication."""
         return any(r.access.state == "public" for r in (self.route, *self.aliases))
+
+
+@dataclass(frozen=True, slots=True)
+class ResolverId:
+    """A GraphQL resolver or mutation (`path`:`function`) that looks a sequential-key object up by
+    the caller's argument `param`: KL302 in GraphQL form."""
+
+    path: str
+    function: str  # "Query.resolve_note", "DeleteNote.mutate"
+    span: Span  # the `def`
+    param: str
+    how: str
+    pk: PrimaryKey
+    authenticated: bool  # an authentication decorator or marker on the resolver itself
+
+
+_RESOLVER_CONTEXT = frozenset({"self", "cls", "root", "parent", "info", "_", "obj"})
 
 
 def _identity(route: LinkedRoute) -> tuple[object, ...]:
@@ -142,7 +161,7 @@ class IdExposure:
             if hit is not None:
                 lpath, lookup, pk = hit
                 at = f"{lpath}:{lookup.span.line}"
-                return f"looks `{model_label(pk.model)}` up by it at {at}", at, pk
+                return f"looks `{model_label(pk.model)}` up by it at {at}", f"{entry.path}:{entry.function}", pk
         if route.class_path is not None and route.class_name is not None:
             model, field, url_kwarg = self.view_model(route.class_path, route.class_name)
             view_pk = self.models.sequential(model) if model is not None else None
@@ -153,7 +172,7 @@ class IdExposure:
 
     @cached_property
     def id_routes(self) -> list[IdRoute]:
-        """KL302's routes, one per (lookup site, parameter); route order decides which URL is the first."""
+        """KL302's routes, one per (handler, parameter); route order decides which URL is the first."""
         found: dict[tuple[str, str], IdRoute] = {}
         aliases: dict[tuple[str, str], list[LinkedRoute]] = {}
         reported: set[tuple[str, object]] = set()  # route declarations already reported
@@ -192,6 +211,30 @@ class IdExposure:
         those): the response only echoes the id the caller sent, one root cause, reported once."""
         self.id_routes  # fills _covered
         return bool(routes) and all(pk.model in self._covered.get(_identity(r), set()) for r in routes)
+
+    @cached_property
+    def resolver_ids(self) -> list[ResolverId]:
+        """GraphQL resolvers (`resolve_*` of a graphene ObjectType, `mutate` of a Mutation) that fetch a
+        sequential-key object by an argument the caller sends: the GraphQL form of an id route."""
+        out: list[ResolverId] = []
+        models, routes = self.models, self.routes
+        for key in sorted(models.classes):
+            if models.schema_kind(key) != "graphene-operation" or key[0] not in routes.facts:
+                continue
+            for function, info in sorted(routes.facts[key[0]].functions.items()):
+                method = function.rpartition(".")[2]
+                if info.cls != key[1] or not (method.startswith("resolve_") or method == "mutate"):
+                    continue
+                for param in info.params:
+                    if param.name in _RESOLVER_CONTEXT or (param.annotation or "").rpartition(".")[2] in _OPAQUE:
+                        continue
+                    hit = self.fetches(key[0], function, param.name)
+                    if hit is not None:
+                        lpath, lookup, pk = hit
+                        how = f"looks `{model_label(pk.model)}` up by it at {lpath}:{lookup.span.line}"
+                        out.append(ResolverId(key[0], function, info.span, param.name, how, pk, bool(info.auth_markers)))
+                        break
+        return out
 
     # ---- KL301: who is served a schema ----
     @cached_property

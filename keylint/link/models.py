@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Iterator
 
 from keylint.catalog import Catalog
-from keylint.extract.model_facts import FAMILY, ClassFact, FieldFact, ModelFacts
+from keylint.extract.model_facts import FAMILY, ClassFact, DictId, FieldFact, ModelFacts
 from keylint.link.project import Project
 from keylint.model import Span
 
@@ -380,14 +380,38 @@ class ModelIndex:
                     return out
         return out
 
-    def is_int_annotation(self, f: FieldFact) -> bool:
-        names = [_last(n) for n in f.annotation if _last(n) not in _TYPE_WRAPPERS]
+    def _type_alias(self, path: str, name: str) -> tuple[str, tuple[str, ...]] | None:
+        """Where a module-level type alias is defined, and the names it stands for."""
+        def here(p: str, n: str) -> tuple[str, tuple[str, ...]] | None:
+            mf = self.facts.get(p)
+            return (p, mf.type_aliases[n]) if mf is not None and n in mf.type_aliases else None
+
+        return self.project.names.follow(path, name, here)
+
+    def annotation_names(self, path: str, names: tuple[str, ...], depth: int = 0) -> list[str]:
+        """The last names of an annotation without typing wrappers, type aliases expanded:
+        `id: PrimaryKey` with `PrimaryKey = Annotated[int, Field(gt=0)]` -> ["int"]."""
+        out: list[str] = []
+        for n in names:
+            last = _last(n)
+            if last in _TYPE_WRAPPERS:
+                continue
+            alias = self._type_alias(path, n) if depth < 4 and last not in self.int_schema else None
+            if alias is not None:
+                out.extend(self.annotation_names(alias[0], alias[1], depth + 1))
+            else:
+                out.append(last)
+        return out
+
+    def is_int_annotation(self, path: str, f: FieldFact) -> bool:
+        names = self.annotation_names(path, f.annotation)
         return bool(names) and all(n in self.int_schema for n in names)
 
-    def is_int_field(self, f: FieldFact) -> bool:
-        """An integer field of a schema: `id: int` (pydantic) or `fields.Int()` / `IntegerField()`."""
+    def is_int_field(self, path: str, f: FieldFact) -> bool:
+        """An integer field of a schema declared in `path`: `id: int` (pydantic, through type
+        aliases) or `fields.Int()` / `IntegerField()`."""
         if f.annotation:
-            return self.is_int_annotation(f)
+            return self.is_int_annotation(path, f)
         return f.call is not None and _last(f.call) in self.int_schema and f.keyword("load_only") != "True"
 
     def fk_target(self, path: str, f: FieldFact) -> Key | None:
@@ -419,6 +443,21 @@ class ModelIndex:
         if candidates and all(self.sequential(k) for k in candidates):
             return self.sequential(candidates[0])
         return None
+
+    def instance_key(self, path: str, d: DictId) -> PrimaryKey | None:
+        """The sequential key `d.base.d.attr` reads in its function: `user.id` where `user` holds a
+        model instance there (fetched or built), or `self.id` in a model's own method."""
+        model: Key | None = None
+        if d.base == "self" and d.cls is not None:
+            model = (path, d.cls) if (path, d.cls) in self.classes and self.is_table((path, d.cls)) else None
+        elif path in self.facts:
+            for local in self.facts[path].locals:
+                if local.scope == d.scope and local.name == d.base:
+                    model = self.model_ref(path, local.model)
+                    if model is not None:
+                        break
+        pk = self.sequential(model) if model is not None else None
+        return pk if pk is not None and d.attr in ("id", "pk", pk.field) else None
 
     @cached_property
     def response_schemas(self) -> list[Key]:
