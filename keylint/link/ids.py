@@ -7,6 +7,11 @@
   different routes, each reported.
 - `serving(...)`: the routes that return a schema, serializer or handler-built dict (KL301), so
   that its severity says who can read the ids it hands out.
+- `token_subjects` / `is_token_subject(model)`: mints whose subject is a sequential primary key
+  (`jwt.encode({"sub": user.id})`, `create_access_token(identity=user.id)`,
+  `RefreshToken.for_user(user)`), and unsigned cookies set to one (`set_cookie("userid", obj.userid)`,
+  kind "cookie"): the fact the master-key path (issue 14) raises severity on; the
+  KL3xx checks do not change severity for it themselves.
 - `severity(...)`: one ladder for the family (design.md): behind authentication, or behind a check
   of the caller against the object, low; reachable without authentication, medium.
 """
@@ -54,6 +59,22 @@ class IdRoute:
     def public(self) -> bool:
         """Any of its URLs is reachable without authentication."""
         return any(r.access.state == "public" for r in (self.route, *self.aliases))
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSubject:
+    """A token minted in `path`:`function` whose subject is the sequential key of `pk.model`."""
+
+    path: str
+    function: str  # qualified within the module
+    span: Span  # the minting call
+    minter: str  # catalog name of the minting call
+    kind: str  # jwt | session | signed | api-token (from the minter catalog), or cookie
+    subject: str  # the subject expression as written: "user.id", "user"
+    pk: PrimaryKey
+
+
+_SUBJECT = re.compile(r"^(?:(?:str|int)\()?([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?\)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +256,43 @@ class IdExposure:
                         out.append(ResolverId(key[0], function, info.span, param.name, how, pk, bool(info.auth_markers)))
                         break
         return out
+
+    # ---- ids that become token subjects (for issue 14's master-key path) ----
+    @cached_property
+    def token_subjects(self) -> list[TokenSubject]:
+        """Every mint whose subject is a sequential primary key: `{"sub": user.id}`, `identity=user.pk`,
+        or a model instance handed to a minter that names it by its key (`RefreshToken.for_user(user)`).
+        The instance must be a local the function fetched or built as that model."""
+        out: list[TokenSubject] = []
+        for path, rf in sorted(self.routes.facts.items()):
+            mf = self.models.facts.get(path)
+            if mf is None:
+                continue
+            for function, info in sorted(rf.functions.items()):
+                for mint in info.mints:
+                    m = _SUBJECT.match(mint.subject_text.replace(" ", ""))
+                    if m is None:
+                        continue
+                    local, attr = m.group(1), m.group(2)
+                    for ml in mf.locals:
+                        if ml.scope != function or ml.name != local:
+                            continue
+                        model = self.models.model_ref(path, ml.model)
+                        pk = self.models.sequential(model) if model is not None else None
+                        if pk is not None and attr in (None, "id", "pk", pk.field):
+                            out.append(TokenSubject(path, function, mint.span, mint.minter, mint.kind, mint.subject_text, pk))
+                            break
+        for path, mf in sorted(self.models.facts.items()):
+            for c in mf.cookie_ids:
+                # `set_cookie("userid", obj.userid)`: an unsigned cookie whose value is the key itself
+                pk = self.models.instance_key(path, c)
+                if pk is not None:
+                    out.append(TokenSubject(path, c.scope, c.span, "set_cookie", "cookie", f"{c.base}.{c.attr}", pk))
+        return out
+
+    def is_token_subject(self, model: Key) -> bool:
+        """The model's sequential key becomes a token subject somewhere in the project."""
+        return any(t.pk.model == model for t in self.token_subjects)
 
     # ---- KL301: who is served a schema ----
     @cached_property
