@@ -91,7 +91,6 @@ def test_route_linker_links_facts_without_libcst(project, tmp_path: Path) -> Non
     assert _run_blocked(_ROUTES, facts, tmp_path) == here
 
 
-@pytest.mark.xfail(strict=True, reason="model and token facts still live next to their LibCST visitors (issue 17 step 6: the KL3 and KL4/5 parts)")
 def test_link_and_checks_work_without_libcst(project, tmp_path: Path) -> None:
     from keylint.checks import run_checks
     from keylint.checks.base import Context
