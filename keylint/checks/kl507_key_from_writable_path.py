@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft
-from keylint.config import Config
-from keylint.finalize import is_test_path
+from keylint.extract.key_source_facts import FileWrite
 from keylint.link.key_sources import names_key_file
 
 CODE = "KL507"
-_DEFAULTS = Config(root=Path("."))  # test paths: a test that writes a key file is not the application writing it
 
 
 def check(ctx: Context) -> Iterator[Draft]:
     ks = ctx.key_sources
-    writers: dict[str, list[tuple[str, str, object]]] = {}
+    writers: dict[str, list[tuple[str, FileWrite]]] = {}
     for path, w in ks.writes():
-        if w.provisioning or is_test_path(path, _DEFAULTS):
-            continue  # a generated key being saved, or a test's set-up
+        if w.provisioning or ctx.is_test(path):
+            continue  # a generated key being saved, or a test's set-up: not the application writing it
         for r in ks.resolve(path, w.path):
             if r.text != "" and not r.ident.startswith("join:?"):
-                writers.setdefault(r.ident, []).append((path, w.api, w))
+                writers.setdefault(r.ident, []).append((path, w))
     if not writers:
         return
     for path, read in ks.reads():
@@ -34,7 +31,7 @@ def check(ctx: Context) -> Iterator[Draft]:
             continue
         shown = next((v.text for v, _ in hits if v.text and not v.partial), None)
         what = f"`{shown}`" if shown else "this file"
-        related = tuple(dict.fromkeys((wp, w.span, f"{api}() writes the same file here") for _, (wp, api, w) in hits))  # type: ignore[attr-defined]
+        related = tuple(dict.fromkeys((wp, w.span, f"{w.api}() writes the same file here") for _, (wp, w) in hits))
         yield Draft(
             CODE, path, read.span,
             f"The key read from {what} is a file this application also writes: whoever can make it write there "
