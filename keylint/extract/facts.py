@@ -187,6 +187,8 @@ class Sink:
     key: Expr
     # the framework setting assigned, as KL4xx names it: "SECRET_KEY", "SIMPLE_JWT.SIGNING_KEY"; None: not one
     setting: str | None = None
+    # the module constant or class field a key-named assignment binds (`DATASOURCE_SECRET_KEY`); None: not one
+    binding: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -259,9 +259,16 @@ class KeyVisitor(FactVisitor):
         self.facts.bindings.append(Binding(self.scope if scope is None else scope, name, value))
 
     def sink(
-        self, label: str, value: Expr, span: Span, operation: str = "setting", kind: str = "setting", setting: str | None = None
+        self,
+        label: str,
+        value: Expr,
+        span: Span,
+        operation: str = "setting",
+        kind: str = "setting",
+        setting: str | None = None,
+        binding: str | None = None,
     ) -> None:
-        self.facts.sinks.append(Sink(kind, label, operation, span, value, setting))
+        self.facts.sinks.append(Sink(kind, label, operation, span, value, setting, binding))
 
     def assign(self, target: cst.BaseExpression, value_node: cst.BaseExpression | None, whole: cst.CSTNode) -> None:
         if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value_node, (cst.Tuple, cst.List)):
@@ -283,7 +290,7 @@ class KeyVisitor(FactVisitor):
                 if name in self.setting_names:
                     self.sink(f"setting {name}", value, self.span(whole), setting=name)
                 else:
-                    self.sink(f"key-named {'field' if self.stack else 'constant'} {name}", value, self.span(whole), kind="name")
+                    self.sink(f"key-named {'field' if self.stack else 'constant'} {name}", value, self.span(whole), kind="name", binding=name)
         elif isinstance(target, cst.Attribute):
             attr = target.attr.value
             value = self.named(attr, value_node)

@@ -606,8 +606,8 @@ class TokenProject:
         # catalogued signer reads: the framework secret reused as another key (`DATASOURCE_SECRET_KEY`)
         read = self._names_signers_read()
         for path, sink in p.sinks():
-            name = sink.label.rpartition(" ")[2]
-            if sink.kind != "name" or not sink.label.startswith("key-named ") or name in read or name in self.key_purposes:
+            name = sink.binding
+            if name is None or name in read or name in self.key_purposes:
                 continue
             atoms = self.atoms(path, sink.key)
             if any(a.kind == "setting" and self._framework_setting(a.name) for a in atoms):
