@@ -93,6 +93,7 @@ def same_literal_once(drafts: list[Draft], catalog: Catalog) -> list[Draft]:
         dropped.add(id(d))
     return [merged.get(id(d), d) for d in drafts if id(d) not in dropped]
 
+
 PATH_CODE = "KL001"
 
 
