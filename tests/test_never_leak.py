@@ -45,6 +45,8 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+# base64 of key bytes chosen to hold a "/": it looks like a path to a naive test, and must not be kept as one
+B64_KEY = base64.b64encode(bytes(range(250, 256)) + CANARY["Fall"].encode()[::-1] + bytes([0xFF, 0xEF])).decode().replace("+", "/").rstrip("=")
 JWT = ".".join((_b64(b'{"alg":"HS256","typ":"JWT"}'), _b64(json.dumps({"canary_claim": CANARY["Jwt"]}).encode()), _b64(CANARY["Jwt"].encode())))
 
 
@@ -63,7 +65,10 @@ def _tree(root: Path) -> Path:
         "notes.txt": f"token ghp_{CANARY['Gh']}\nold session {JWT}\nbot gho_{CANARY['GhLetters']}\n",
         "keys/signing.pem": PEM,
         "keys/key.jwk": json.dumps({"kty": "oct", "k": _b64(CANARY["Jwk"].encode()), "d": CANARY["Jwk"]}),
-        "app/server_key.py": f'PRIVATE_KEY = """{PEM}"""\n',
+        # the key-source words ("load_pem", ".pem") make every fact visitor read this module, each run
+        "app/server_key.py": f'from cryptography.hazmat.primitives.serialization import load_pem_private_key\n\n'
+        f'PRIVATE_KEY = """{PEM}"""\nSIGNING_KEY_B64 = "{B64_KEY}"\nKEY_PATH = "keys/signing.pem"\n'
+        "signing_key = load_pem_private_key(PRIVATE_KEY.encode(), None)\n",
     }
     for rel, text in files.items():
         target = root / rel
@@ -74,7 +79,7 @@ def _tree(root: Path) -> Path:
 
 def _secrets() -> list[str]:
     # a JWT's header ("eyJhbGci...") is common to every token; its claims and signature are the secret
-    return [*CANARY.values(), *JWT.split(".")[1:], *PEM_BODY]
+    return [*CANARY.values(), *JWT.split(".")[1:], *PEM_BODY, B64_KEY]
 
 
 def assert_no_secret(label: str, data: str | bytes) -> None:

@@ -13,6 +13,7 @@ allow-list (`if jku not in TRUSTED_JKUS`) in the same function is not reported.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any, Union
 
@@ -489,8 +490,25 @@ def _index(node: cst.Subscript) -> str | None:
 
 
 def _place_like(text: str) -> bool:
-    """A URL or a path: what a place may be written as (other strings are not kept)."""
-    return "://" in text or "/" in text or "\\" in text or text.lower().endswith((".pem", ".jwk", ".jwks", ".json", ".key", ".crt", ".pub", ".der"))
+    """A URL or a path: what a place may be written as. Other strings are not kept, and neither is
+    anything that could be key material written inline (a PEM block, a base64 run that holds a "/"),
+    since these facts are cached on disk."""
+    if len(text) > 2048 or any(c in "\n\r\t" for c in text) or "-----" in text:
+        return False
+    if "://" in text:
+        return True  # shown() keeps scheme, host and path only
+    if not ("/" in text or "\\" in text or text.lower().endswith(_KEY_FILE_SUFFIXES)):
+        return False
+    return not any(c in "+=" for c in text) and not any(_random_run(seg) for seg in re.split(r"[/\\]", text))
+
+
+_KEY_FILE_SUFFIXES = (".pem", ".jwk", ".jwks", ".json", ".key", ".crt", ".pub", ".der")
+
+
+def _random_run(segment: str) -> bool:
+    """A long mixed-case run with digits: encoded bytes, not a file or directory name."""
+    word = segment.rsplit(".", 1)[0]
+    return len(word) >= 20 and any(c.isupper() for c in word) and any(c.islower() for c in word) and any(c.isdigit() for c in word)
 
 
 def _splits_on_dot(node: cst.BaseExpression) -> bool:
