@@ -45,6 +45,6 @@ def to_draft(p: AttackPath) -> Draft:
 
 
 def check(ctx: Context) -> Iterator[Draft]:
-    finder = PathFinder(ctx.tokens, ctx.keys, ctx.routes, ctx.models)
+    finder = PathFinder(ctx.tokens, ctx.keys, ctx.routes, ctx.models, ctx.ids.token_subjects)
     for p in finder.paths(minting_routes(ctx)):
         yield to_draft(p)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from keylint.link.ids import TokenSubject
 from keylint.link.keys import KeyFlows, Origin
 from keylint.link.models import Key, ModelIndex, PrimaryKey, model_label
 from keylint.link.routes import Handler, LinkedRoute, MintFlow, RouteProject
@@ -91,13 +92,17 @@ def where(path: str, span: Span) -> str:
 
 
 class PathFinder:
-    def __init__(self, tokens: TokenProject, keys: KeyFlows, routes: RouteProject, models: ModelIndex) -> None:
+    def __init__(
+        self, tokens: TokenProject, keys: KeyFlows, routes: RouteProject, models: ModelIndex, subjects: list[TokenSubject] | None = None
+    ) -> None:
         self.tokens = tokens
         self.keys = keys
         self.routes = routes
         self.models = models
         self.groups = tokens.groups()
         self.site_at = {(s.path, s.span): s for s in tokens.sites()}
+        # mints whose subject the id linker proved to be a sequential key (`{"sub": user.id}` of a fetched User)
+        self.proven = {(t.path, t.span): t.pk for t in subjects or ()}
 
     # ---- the whole path ----
     def paths(self, minting: list[MintingRoute]) -> list[AttackPath]:
@@ -242,7 +247,7 @@ class PathFinder:
         root, last = names[0], names[-1]
         if self._is_uuid(m, root, last):
             return None
-        pk = self._sequential_for(last)
+        pk = self.proven.get(at) or self._sequential_for(last)
         if pk is None:
             return Step("subject", *at, f"`{flow.subject_text}` from the request"), False
         model = model_label(pk.model)
