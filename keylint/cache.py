@@ -73,6 +73,8 @@ def _drop_other_versions(db: sqlite3.Connection) -> None:
         db.execute("DELETE FROM facts")
         db.execute("DELETE FROM analyses")
         db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('build', ?)", (build,))
+
+
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, data BLOB NOT NULL)",
     "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, signature TEXT NOT NULL, digest TEXT NOT NULL)",

@@ -75,10 +75,13 @@ class Lit:
 
 @dataclass(frozen=True, slots=True)
 class Ref:
-    """A name read in `scope` ("" is the module, "C" a class body, "f" or "C.m" a function)."""
+    """A name read in `scope` ("" is the module, "C" a class body, "f" or "C.m" a function), on
+    `line` (0: unknown). Only bindings of the same scope written before that line reach it, when
+    there are any (`key = os.environ[...]; sign(key); key = "x"`: the literal does not)."""
 
     name: str
     scope: str
+    line: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +177,7 @@ class Binding:
     scope: str
     name: str
     value: Expr
+    line: int = 0  # of the assignment; 0 for a parameter's default (before the body)
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,7 +124,7 @@ class KeyVisitor(FactVisitor):
         if isinstance(node, cst.Name):
             if node.value in ("None", "True", "False"):
                 return OPAQUE
-            return Ref(node.value, self.scope)
+            return Ref(node.value, self.scope, self.span(node).line)
         if isinstance(node, cst.Attribute):
             return self.attribute(node)
         if isinstance(node, cst.Subscript):
@@ -254,9 +254,9 @@ class KeyVisitor(FactVisitor):
             return Alt(tuple(self.expr(e) for e in elements)) if elements else value
         return value
 
-    def bind(self, name: str, value: Expr, scope: str | None = None) -> None:
+    def bind(self, name: str, value: Expr, scope: str | None = None, line: int = 0) -> None:
         # opaque values are kept too: they shadow outer names, and are key identities for KL4xx
-        self.facts.bindings.append(Binding(self.scope if scope is None else scope, name, value))
+        self.facts.bindings.append(Binding(self.scope if scope is None else scope, name, value, line))
 
     def sink(
         self,
@@ -283,7 +283,7 @@ class KeyVisitor(FactVisitor):
             if in_settings_class:
                 # a BaseSettings field is read from the environment; its default is the fallback
                 value = Env(name, value if value_node is not None else None, self.span(whole), "pydantic BaseSettings field")
-            self.bind(name, value)
+            self.bind(name, value, line=self.span(whole).line)
             if isinstance(value_node, cst.Dict):
                 self.dict_items(name, value_node)
             if self.at_definition_level and self.is_key_name(name) and value_node is not None:

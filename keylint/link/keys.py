@@ -6,12 +6,13 @@ literal, the literal default of an environment read, or a key made by a weak gen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from keylint.extract.facts import Env, Expr, Lit, Secret, Sink, Weak
 from keylint.link.project import Project
 from keylint.link.values import ValueWalk
+from keylint.model import Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,16 @@ class Origin:
     weak: Weak | None = None
     env_var: str | None = None
     env_via: str | None = None
+    env_at: tuple[str, Span] | None = None  # the environment read whose default is this named constant
+    constant: bool = False  # a literal reached through a constant's name (`DEFAULT_KEY = "..."`)
+
+    def reported_at(self) -> tuple[str, Span]:
+        """Where KL101/KL102 report it: the environment read, when its default is a constant written
+        on another line (the read is the line to change); else the literal itself."""
+        assert self.secret is not None
+        if self.env_at is not None and (self.env_at[0], self.env_at[1].line) != (self.path, self.secret.span.line):
+            return self.env_at
+        return self.path, self.secret.span
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +65,9 @@ class _Origins:
         if env.default is None:
             return []
         return [
-            Origin("env-default", o.path, secret=o.secret, env_var=env.var, env_via=env.via) if o.kind == "literal" else o
+            Origin("env-default", o.path, o.secret, env_var=env.var, env_via=env.via, env_at=(path, env.span) if o.constant else None)
+            if o.kind == "literal"
+            else o
             for o in default()
         ]
 
@@ -67,6 +80,8 @@ class _Origins:
         return found
 
     def binding(self, path: str, scope: str, name: str, found: list[Origin], bound: bool) -> list[Origin]:
+        if scope == "" or name.isupper():  # a constant, not a parameter's default or a local
+            return [replace(o, constant=True) if o.kind == "literal" and not o.constant else o for o in found]
         return found
 
     def member(self, of: list[Origin], attr: str) -> list[Origin]:

@@ -200,7 +200,7 @@ class PathFinder:
             first = min(origins, key=lambda o: (_distance(o.path, near), o.kind != "literal", o.path, o.secret.span if o.secret else Span(0, 0, 0, 0)))
             assert first.secret is not None
             nearest = [o for o in origins if o.secret is not None and o.secret.digest == first.secret.digest and _distance(o.path, near) == _distance(first.path, near)]
-            parts = tuple(Part("KL101" if o.kind == "literal" else "KL102", o.path, o.secret.span) for o in nearest if o.secret is not None)
+            parts = tuple(Part("KL101" if o.kind == "literal" else "KL102", *o.reported_at()) for o in nearest if o.secret is not None)
             digests = (first.secret.digest,)
             if first.kind == "literal":
                 text = f"the signing key is hard-coded here: anyone with the source (or a laptop copy) signs tokens"

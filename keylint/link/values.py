@@ -120,7 +120,7 @@ class ValueWalk(Generic[T]):
             default = expr.default
             return policy.env(path, expr, lambda: self.walk(path, default, d, seen) if default is not None else policy.empty)
         if isinstance(expr, Ref):
-            return self._ref(path, expr.name, expr.scope, d, seen)
+            return self._ref(path, expr.name, expr.scope, d, seen, expr.line)
         if isinstance(expr, ClassAttr):
             return self._values(path, expr.cls, expr.attr, d, seen)
         if isinstance(expr, Attr):
@@ -130,7 +130,7 @@ class ValueWalk(Generic[T]):
             return found
         if isinstance(expr, Item):
             if isinstance(expr.base, Ref):
-                return self._ref(path, f"{expr.base.name}[{expr.key}]", expr.base.scope, d, seen)
+                return self._ref(path, f"{expr.base.name}[{expr.key}]", expr.base.scope, d, seen, expr.base.line)
             if isinstance(expr.base, Module):
                 return self._qualified(f"{expr.base.qualname}[{expr.key}]", d, seen)
             return policy.empty
@@ -147,7 +147,9 @@ class ValueWalk(Generic[T]):
         return policy.empty
 
     # ---- names ----
-    def _values(self, path: str, scope: str, name: str, depth: int, seen: Seen) -> T:
+    def _values(self, path: str, scope: str, name: str, depth: int, seen: Seen, before: int = 0) -> T:
+        """What `scope::name` holds; with `before` (a line of the same scope), only what the bindings
+        written above that line hold, if there are any (else a loop may carry a later one back)."""
         key = (path, scope, name)
         if key in seen:
             return self.policy.empty
@@ -157,14 +159,17 @@ class ValueWalk(Generic[T]):
                 caller_path, argument = frame[key]
                 return self.walk(caller_path, argument, depth, seen)
         bindings = self.project.bindings.get(key, ())
+        if before:
+            bindings = [b for b in bindings if b.line < before] or bindings
         found = self.policy.join([self.walk(path, b.value, depth, seen) for b in bindings])
         return self.policy.binding(path, scope, name, found, bool(bindings))
 
-    def _ref(self, path: str, name: str, scope: str, depth: int, seen: Seen) -> T:
+    def _ref(self, path: str, name: str, scope: str, depth: int, seen: Seen, line: int = 0) -> T:
         bindings = self.project.bindings
         for s in scope_chain(scope):
             if (path, s, name) in bindings or (self._frames and any((path, s, name) in f for f in self._frames)):
-                return self._values(path, s, name, depth, seen)
+                # source order holds within one scope; a function reads a module name when it runs
+                return self._values(path, s, name, depth, seen, line if s == scope else 0)
         site: _Site | None = self.names.follow(path, name, self._site, qualified=False, outside=_setting_site)
         return self._at(site, depth, seen)
 
