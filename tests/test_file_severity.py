@@ -56,3 +56,13 @@ def test_a_key_pasted_into_an_example_file_is_reported_low() -> None:
     found = _severities(scan_project(FIXTURES / "kl1-config-files"))
     assert found[(".env.example", "KL111")] == "low"
     assert found[(".env", "KL111")] == "high"
+
+
+def test_test_data_is_silent_by_name_and_configuration_is_not() -> None:
+    from conftest import FIXTURES
+
+    found = _severities(scan_project(FIXTURES / "kl1-test-data"))
+    assert found[("config/leak-alerts.json", "KL111")] == "high"  # configuration outside tests
+    assert found[("tests/.env.test", "KL111")] == "low"  # configuration of the test suite
+    assert found[("tests/scans/leaks-report.json", "KL113")] == "low"  # a GitHub token, in test data too
+    assert not {path for path, _ in found} & {"tests/scans/sca-response.json", "tests/pages/knife-review.html"}

@@ -140,6 +140,17 @@ def document_kind(path: str, text: str) -> str:
     return "config"
 
 
+# Documents that are data whatever their folder says: JSON and JSON Lines (records, another tool's
+# report, a recorded response), HAR, saved web pages. Configuration under a test path (.env, YAML,
+# TOML, INI) stays configuration.
+_DATA_SUFFIXES = (".json", ".jsonl", ".ndjson", ".har", ".html", ".htm")
+
+
+def is_data_document(path: str, text: str) -> bool:
+    """A document a program or a test reads as data, not the configuration it runs with."""
+    return path.lower().endswith(_DATA_SUFFIXES) or (is_config_file(path) and document_kind(path, text) == "data")
+
+
 def _clean(raw: str) -> tuple[str, int] | None:
     """The value without quotes, trailing commas and inline comments, and its offset in `raw`."""
     raw = raw.rstrip(",").rstrip()
@@ -147,6 +158,8 @@ def _clean(raw: str) -> tuple[str, int] | None:
         return None  # an inline list or table, or only a comment (`key:  # note`): no scalar secret
     if raw[0] in "\"'":
         end = raw.find(raw[0], 1)
+        while raw[0] == '"' and end > 0 and _escaped(raw, end):
+            end = raw.find(raw[0], end + 1)  # `\"` inside a JSON string does not end it
         if end < 0:
             return None
         return raw[1:end], 1
@@ -155,6 +168,12 @@ def _clean(raw: str) -> tuple[str, int] | None:
         if cut >= 0:
             raw = raw[:cut].rstrip()
     return raw, 0
+
+
+def _escaped(raw: str, at: int) -> bool:
+    """The character at `at` follows an odd number of backslashes."""
+    backslashes = len(raw[:at]) - len(raw[:at].rstrip("\\"))
+    return backslashes % 2 == 1
 
 
 def _entries(text: str) -> Iterator[_Entry]:
@@ -216,6 +235,7 @@ def scan_config(path: str, text: str, names: KeyNames) -> Iterator[FileFinding]:
     kind = document_kind(path, text)
     if kind == "translation":
         return
+    data = kind == "data" or path.lower().endswith(_DATA_SUFFIXES)  # is_data_document, kind known
     example = is_example_file(path)
     entries = list(_entries(text))
     # values a password may repeat as a local default: POSTGRES_USER=shop, POSTGRES_PASSWORD=shop
@@ -260,6 +280,7 @@ def scan_config(path: str, text: str, names: KeyNames) -> Iterator[FileFinding]:
                 token=f"password:{digest}",
                 secret_columns=(start, start + len(value)),
                 key=secret_id(value).digest,
+                data_document=data,
             )
             continue
         yield FileFinding(
@@ -273,4 +294,5 @@ def scan_config(path: str, text: str, names: KeyNames) -> Iterator[FileFinding]:
             # data a program reads or a test replays, and an example to copy, are not where a
             # deployment takes its keys from
             severity=Severity.LOW if kind == "data" or example else None,
+            data_document=data,
         )

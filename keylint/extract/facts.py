@@ -206,6 +206,10 @@ class FileFinding:
     secret_columns: tuple[int, int] | None = None  # columns on `span.line` to redact in snippets
     key: str = ""  # SHA-256 of the normalized key material (keylint.keymaterial), for the key inventory
     severity: Severity | None = None  # None: the rule's default; set where the file's evidence says otherwise
+    # found by an entry's name or a credential's shape alone in a document that is data (JSON records
+    # and reports, a saved page, a recording, an ORM fixture): under a test path that is what the
+    # tests read, not a secret anything runs with, and it is not reported there
+    data_document: bool = False
 
 
 @dataclass(frozen=True, slots=True)

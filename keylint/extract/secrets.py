@@ -42,7 +42,7 @@ sre_constants, sre_parse = _regex_parser()
 from detect_secrets.plugins.base import BasePlugin, RegexBasedDetector
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-from keylint.extract.config_files import TRIVIAL_VALUES
+from keylint.extract.config_files import TRIVIAL_VALUES, is_data_document
 from keylint.extract.facts import FileFinding, redact
 from keylint.keymaterial import PrivateBlock, first_pem_id, private_block, secret_id
 from keylint.model import Severity, Span
@@ -131,7 +131,8 @@ class _Lines:
 
 
 _ASCENDING = "01234567890123456789"
-_MASK = re.compile(r"redacted|\*{3,}", re.IGNORECASE)  # `postgres://postgres:---REDACTED---@db`, `sk_live_****`
+# `postgres://postgres:---REDACTED---@db`, `sk_live_****`, a key id masked by hand (`AKIAIMNOJVGFDXXXE4UI`)
+_MASK = re.compile(r"redacted|\*{3,}|XXX|xxx", re.IGNORECASE)
 _FILLER_RUN = re.compile(r"(.)\1{7,}")
 
 
@@ -149,7 +150,32 @@ def _placeholder_credential(secret_type: str, value: str, line: str) -> bool:
         return False
     if f"://{value}:{value}@" in line:  # the password repeats the user name
         return True
-    return any(c in value for c in "{}$%<>") or value.lower() in TRIVIAL_VALUES or len(value) < 6
+    # `admin:password123@` in a proof of concept: a default word with digits counted onto it
+    word = re.fullmatch(r"([a-z]+)\d{0,4}", value.lower())
+    return any(c in value for c in "{}$%<>") or (word is not None and word.group(1) in TRIVIAL_VALUES) or len(value) < 6
+
+
+def _embedded(line: str, value: str) -> bool:
+    """The match starts inside a longer run of its own kind: digits after digits (`...-315662572101:0799...`,
+    a list of UUIDs read as a Telegram token), a key id after letters or digits (a base64 blob that
+    spells `AKIA`). Part of another value, not a credential of its own; `.../bot7312458861:AAH...`
+    (a Telegram API URL) still is one."""
+    at = line.find(value)
+    if at <= 0 or not value:
+        return False
+    before = line[at - 1]
+    return before.isdigit() if value[0].isdigit() else before.isascii() and before.isalnum()
+
+
+# Credentials that a pattern knows only by their shape, and identifiers that are no secret on
+# their own (an AWS access key id without its secret key): in data under a test path, a recorded
+# report or a saved page, they are what the tests read.
+_SHAPE_ONLY = frozenset({"Basic Auth Credentials", "Telegram Bot Token"})
+_AWS_KEY_ID = re.compile(r"^(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}$")
+
+
+def _shape_only(secret_type: str, value: str) -> bool:
+    return secret_type in _SHAPE_ONLY or (secret_type == "AWS Access Key" and _AWS_KEY_ID.match(value) is not None)
 
 
 def _whole_token(patterns: tuple[re.Pattern[str], ...], line: str, value: str) -> str:
@@ -773,6 +799,7 @@ def scan_text(path: str, text: str, deadline: float | None = None) -> Iterator[F
     lines = _Lines(text, copies.plain) if len(text) != len(original.text) else original
     pieces = _pieces(lines) if text else []
     seen: set[tuple[str, int, str]] = set()
+    data = is_data_document(path, original.text)
 
     def check(number: int) -> None:
         if deadline is not None and time.monotonic() > deadline:
@@ -805,6 +832,8 @@ def scan_text(path: str, text: str, deadline: float | None = None) -> Iterator[F
                 for potential in plugin.analyze_line(filename=path, line=line, line_number=number):
                     value = _whole_token(patterns, line, potential.secret_value or "")
                     if code != "KL110" and _placeholder_credential(potential.type, value, line):
+                        continue
+                    if code == "KL113" and _embedded(line, value):
                         continue
                     if code == "KL112" and _placeholder_token(line, value):
                         continue
@@ -854,4 +883,5 @@ def scan_text(path: str, text: str, deadline: float | None = None) -> Iterator[F
                         severity=severity,
                         # a PEM header says nothing secret, but a one-line PEM string carries the key after it
                         secret_columns=(start_col, full_length + 1) if code == "KL110" and col >= 0 else (start_col, end_col) if col >= 0 else None,
+                        data_document=code == "KL113" and _shape_only(potential.type, value) and data,
                     )
