@@ -169,6 +169,7 @@ TABLE_SCHEMAS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "auth_dependency": {"call": str},
     "permission_class": {"name": str, "public": bool, "role": bool},
     "minter": {"call": str, "method": str, "receiver": str, "subject_position": int, "subject_keyword": str, "kind": str},
+    "minter_word": {"word": str, "role": str},
     "credential_check": {"name": str, "call": str, "method": str, "receiver": str},
     "credential_source": {"name": str, "call": str},
     "request_attribute": {"name": str, "kind": str},

@@ -88,6 +88,7 @@ def finalize_file(path: str, text: str, digest: str, drafts: Iterable[Draft], co
                 related=tuple(Related(Location(p, s), m) for p, s, m in d.related),
                 key=d.key,
                 steps=tuple(Related(Location(p, s), m) for p, s, m in d.steps),
+                precision=d.precision,
             )
         )
     return findings

@@ -63,6 +63,7 @@ class Finding:
     related: tuple[Related, ...] = ()
     key: str = ""  # KL1xx: SHA-256 of the normalized key material (keylint.keymaterial), never the key
     steps: tuple[Related, ...] = ()  # KL001: the attack path's links in order, each with its own message
+    precision: str = ""  # when lower than the rule's (SARIF `precision`): this finding rests on weaker evidence
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
@@ -116,3 +117,4 @@ class Draft:
     steps: tuple[tuple[str, Span, str], ...] = ()  # KL001: the path's links in order (path, span, message)
     # KL001: the findings the path is made of (code, path, span); keylint.supersede.join_paths marks them
     parts: tuple[tuple[str, str, Span], ...] = ()
+    precision: str = ""  # "" the rule's; else lower (a minter known by its name alone): SARIF result precision

@@ -110,3 +110,27 @@ def test_json_output_names_the_route_and_is_deterministic(project) -> None:
     second = render(scan_project(root), load_catalog())
     assert json.loads(first)["runs"][0]["results"][0]["ruleId"] == "KL201"
     assert first == second
+
+
+def test_a_minter_known_by_name_is_reported_at_low_precision_and_says_so(project) -> None:
+    root = project(
+        {
+            "app.py": (
+                "from flask import Flask, request\nimport acme_tokens\nfrom app_tokens import make_token\napp = Flask(__name__)\n"
+                "@app.post('/internal/token')\ndef token():\n    return {'t': acme_tokens.generate_jwt(request.json['user_id'])}\n"
+                "@app.post('/read')\ndef read():\n    return {'c': acme_tokens.decode_jwt(request.json['token'])}\n"
+                "@app.post('/local')\ndef local():\n    return {'t': make_token(request.json['user_id'])}\n"
+            ),
+            # a project function: followed into its body, where nothing mints
+            "app_tokens.py": "def make_token(user_id):\n    return str(user_id)\n",
+        }
+    )
+    report = scan_project(root)
+    assert _kl2(report) == {("app.py", 5, "KL201")}
+    (f,) = [f for f in report.findings if f.code == "KL201"]
+    assert f.precision == "low"
+    assert "acme_tokens.generate_jwt() at app.py:7 (a minter by its name alone: its definition is outside the repository)" in f.message
+    sarif = render(report, load_catalog())
+    assert_valid_sarif(sarif)
+    (result,) = [r for r in json.loads(sarif)["runs"][0]["results"] if r["ruleId"] == "KL201"]
+    assert result["properties"]["precision"] == "low"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft
-from keylint.checks.minting import describe_subject, minted_where, route_drafts, subject_kind
+from keylint.checks.minting import describe_subject, mint_order, minted_where, route_drafts, subject_kind
 from keylint.link.routes import HandlerAnalysis, LinkedRoute, MintFlow
 
 CODE = "KL201"
@@ -17,7 +17,7 @@ def _pick(route: LinkedRoute, analysis: HandlerAnalysis) -> tuple[MintFlow, str]
     flows = [(f, k) for f in analysis.mints if (k := subject_kind(f)) is not None]
     if not flows:
         return None
-    return min(flows, key=lambda fk: (fk[1] != "request", fk[0].path, fk[0].mint.span))
+    return min(flows, key=lambda fk: (fk[1] != "request", *mint_order(fk[0])))
 
 
 def _message(route: LinkedRoute, flow: MintFlow, kind: str, words: list[str]) -> str:

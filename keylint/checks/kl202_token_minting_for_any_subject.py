@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft
-from keylint.checks.minting import minted_where, route_drafts, subject_kind
+from keylint.checks.minting import mint_order, minted_where, route_drafts, subject_kind
 from keylint.link.routes import HandlerAnalysis, LinkedRoute, MintFlow
 
 CODE = "KL202"
@@ -17,7 +17,7 @@ def _pick(route: LinkedRoute, analysis: HandlerAnalysis) -> tuple[MintFlow, str]
     flows = [f for f in analysis.mints if subject_kind(f) == "request"]
     if not flows:
         return None
-    return min(flows, key=lambda f: (f.path, f.mint.span)), "request"
+    return min(flows, key=mint_order), "request"
 
 
 def _message(route: LinkedRoute, flow: MintFlow, kind: str, words: list[str]) -> str:

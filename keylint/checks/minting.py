@@ -94,7 +94,13 @@ def related(route: LinkedRoute, flow: MintFlow) -> tuple[tuple[str, Span, str], 
 
 
 def minted_where(flow: MintFlow) -> str:
-    return f"{flow.mint.minter}() at {where(flow.path, flow.mint.span)}"
+    at = f"{flow.mint.minter}() at {where(flow.path, flow.mint.span)}"
+    return f"{at} (a minter by its name alone: its definition is outside the repository)" if flow.mint.by_name else at
+
+
+def mint_order(flow: MintFlow) -> tuple[bool, str, Span]:
+    """Which of a handler's mints a finding is about: a catalogued minter before one known by name."""
+    return flow.mint.by_name, flow.path, flow.mint.span
 
 
 def route_drafts(
@@ -122,4 +128,5 @@ def route_drafts(
             message=describe(route, flow, kind, suspicious_words(route, analysis)),
             token=f"{route.label}:{flow.mint.minter}:{flow.subject_text}",
             related=related(route, flow),
+            precision="low" if flow.mint.by_name else "",
         )

@@ -1,7 +1,7 @@
 """JSON output. Schema (stable, versioned by `schema_version`):
 
 {"schema_version": 1, "tool": {"name", "version"},
- "findings": [{"code", "name", "severity", "path", "line", "column", "end_line", "end_column",
+ "findings": [{"code", "name", "severity", "precision", "path", "line", "column", "end_line", "end_column",
                "message", "snippet", "fingerprint", "line_hash",
                "related": [{"path", "line", "column", "message"}]}],
  "paths": [{"fingerprint", "severity", "path", "line", "message",
@@ -21,6 +21,7 @@ from keylint.model import Report
 
 def render(report: Report, catalog: Catalog) -> str:
     names = {r.code: r.name for r in catalog.rules}
+    precisions = {r.code: r.precision for r in catalog.rules}  # a finding on weaker evidence says its own
     data = {
         "schema_version": 1,
         "tool": {"name": "keylint", "version": __version__},
@@ -29,6 +30,7 @@ def render(report: Report, catalog: Catalog) -> str:
                 "code": f.code,
                 "name": names.get(f.code, ""),
                 "severity": f.severity.value,
+                "precision": f.precision or precisions.get(f.code, ""),
                 "path": f.location.path,
                 "line": f.location.span.line,
                 "column": f.location.span.column,

@@ -88,6 +88,8 @@ def render(report: Report, catalog: Catalog, category: str = "keylint") -> str:
         }
         if not f.line_hash:
             del result["partialFingerprints"]["primaryLocationLineHash"]
+        if f.precision:
+            result["properties"]["precision"] = f.precision
         if f.related:
             result["relatedLocations"] = [
                 {"id": i, **_location(report.uri_prefix + r.location.path, r.location.span), "message": {"text": r.message}}

@@ -35,6 +35,7 @@ class RouteCatalog:
     permissions: dict[str, dict[str, Any]]
     minter_calls: dict[str, dict[str, Any]]
     minter_methods: dict[tuple[str, str], dict[str, Any]]  # (receiver, method)
+    minter_words: dict[str, frozenset[str]]  # verb | noun | refuse -> words of minters recognised by name
     receivers: frozenset[str]
     check_calls: frozenset[str]
     check_names: frozenset[str]
@@ -75,6 +76,9 @@ def route_catalog(catalog: Catalog) -> RouteCatalog:
         permissions=by("permission_class", "name"),
         minter_calls={e["call"]: e for e in minters if "call" in e},
         minter_methods={(e["receiver"], e["method"]): e for e in minters if "method" in e and "receiver" in e},
+        minter_words={
+            role: frozenset(e["word"] for e in catalog.table("minter_word") if e.get("role") == role) for role in ("verb", "noun", "refuse")
+        },
         receivers=frozenset(
             [e["receiver"] for e in minters if "receiver" in e] + [e["receiver"] for e in checks if "receiver" in e]
         ),
@@ -90,6 +94,15 @@ def route_catalog(catalog: Catalog) -> RouteCatalog:
     )
     _INDEXES[catalog.digest] = index
     return index
+
+
+def minter_by_name(rc: RouteCatalog, name: str) -> str | None:
+    """The token kind a call named `name` mints, judged by its words alone, or None."""
+    w = words(name)
+    mw = rc.minter_words
+    if not (w & mw["verb"] and w & mw["noun"]) or w & mw["refuse"] or len(w) > 4:
+        return None
+    return "jwt" if "jwt" in w or "jws" in w else "signed"
 
 
 @lru_cache(maxsize=4096)

@@ -157,6 +157,7 @@ class Mint:
     subject_text: str  # normalized source of the subject expression (for messages and fingerprints)
     reach: Reach = Reach.NOWHERE  # where the minted value goes
     subjectless: bool = False  # the payload names no account (no subject-like key): `subject` is all its values
+    by_name: bool = False  # a call outside the project judged a minter by its name alone (catalog `minter_word`)
 
 
 @dataclass(frozen=True, slots=True)

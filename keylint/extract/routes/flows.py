@@ -15,7 +15,7 @@ import libcst as cst
 
 from keylint.catalog import split_words
 from keylint.extract.pyvisit import FactVisitor, ModuleState, argument, dotted, string_value
-from keylint.extract.routes.catalog import is_subject_key, last_part, mentions_credential, route_catalog, short, words
+from keylint.extract.routes.catalog import is_subject_key, last_part, mentions_credential, minter_by_name, route_catalog, short, words
 from keylint.extract.routes.facts import (
     CONST, CREDENTIAL, NONE, RANDOM, REQUEST, Arg, CallSite, Constructed, CredentialCheck, FromCall, FromParam, FunctionInfo, InstanceOf, Mint,
     Origin, Reach, Source, Sources, route_facts,
@@ -306,7 +306,7 @@ class HandlerFlowVisitor(FactVisitor):
             return Reach.NOWHERE if index in fn.sent else fn.reach.get(index, Reach.NOWHERE)
 
         info.mints = [
-            Mint(m.minter, m.kind, m.span, settle(m.subject), m.subject_text, Reach.RESPONSE if m.kind == "session" else reach(i), m.subjectless)
+            Mint(m.minter, m.kind, m.span, settle(m.subject), m.subject_text, Reach.RESPONSE if m.kind == "session" else reach(i), m.subjectless, m.by_name)
             for i, m in enumerate(info.mints)
         ]
         info.calls = [
@@ -578,6 +578,19 @@ class HandlerFlowVisitor(FactVisitor):
             fn.info.mints.append(Mint(minter, entry["kind"], self.span(node), sources, text, subjectless=subjectless))
             self._note_result(fn, len(fn.info.mints) - 1)
             return
+        root = (q or "").partition(".")[0]
+        named_kind = minter_by_name(self.rc, last) if last and root not in _LIBRARIES and root not in _NOT_PROJECT else None
+        if named_kind is not None:
+            # also recorded as a call below: when the linker finds the callee in the project, it follows
+            # that instead and drops this mint
+            subject_node = argument(node, 0, None)
+            subject = self.subject_sources(subject_node)
+            text = fn.dict_text.get(subject_node.value, "") if isinstance(subject_node, cst.Name) else ""
+            text = text or self.subject_text(subject_node)
+            sources = self.sources(subject_node) if subject is None else subject
+            minter = q or self.text(func)
+            fn.info.mints.append(Mint(minter, named_kind, self.span(node), sources, text, subjectless=subject is None, by_name=True))
+            self._note_result(fn, len(fn.info.mints) - 1)
         if last in _SQL_RUN and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in fn.vars:
             # `cur.execute(sql, (name, pw))`: the rows `cur.fetchone()` returns come from what the query was given
             fn.vars[func.value.value] = fn.vars[func.value.value] | frozenset().union(*(self.sources(a.value) - CONST for a in node.args))

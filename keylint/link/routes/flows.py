@@ -168,9 +168,10 @@ class HandlerFlows:
             return
         seen = seen | {(path, info.qualname)}
         result.functions.append(info.qualname)
+        followed = {(c.span.line, c.span.column) for c in info.calls if self.callees(path, info, c, concrete)} if any(m.by_name for m in info.mints) else set()
         for mint in info.mints:
-            if not _reaches(mint.reach, answers):
-                continue
+            if not _reaches(mint.reach, answers) or (mint.by_name and (mint.span.line, mint.span.column) in followed):
+                continue  # a minter known by name whose definition is in the project is followed as a call
             names = _params(mint.subject)
             origin = next((texts[name] for name in names if name in texts), mint.subject_text)
             subjectless = mint.subjectless or (bool(names) and all(n in payloads for n in names))
