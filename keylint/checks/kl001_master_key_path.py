@@ -17,8 +17,9 @@ def minting_routes(ctx: Context) -> list[MintingRoute]:
     """The routes KL201 and KL202 report, with the mint each is about (their own choice)."""
     out: list[MintingRoute] = []
     seen: set[tuple[str, int]] = set()
+    for_kl201 = kl201.pick_for(ctx)
     for _, route, entry, analysis in minting_entries(ctx):
-        for code, pick in ((kl201.CODE, kl201._pick), (kl202.CODE, kl202._pick)):
+        for code, pick in ((kl201.CODE, for_kl201), (kl202.CODE, kl202._pick)):
             picked = pick(route, analysis)
             if picked is None:
                 continue

@@ -34,16 +34,27 @@ def minting_entries(ctx: Context) -> Iterator[tuple[RouteProject, LinkedRoute, H
 ACCOUNT_WORDS = frozenset({"user", "uid", "username", "email", "account", "identity", "sub", "login", "member", "customer", "profile", "owner"})
 
 
-def subject_kind(flow: MintFlow) -> str | None:
-    """"request" (the caller names it), "fixed" (a constant or the first record), or None (the
-    caller's own new account, an authenticated identity, unknown, or not an account at all)."""
+def accepted_mints(ctx: Context) -> frozenset[tuple[str, Span]]:
+    """Mints whose key the project's own code verifies with: whatever they sign is accepted there."""
+    out: set[tuple[str, Span]] = set()
+    for group in ctx.tokens.groups():
+        if any(s.kind == "verify" for s in group):
+            out |= {(s.path, s.span) for s in group if s.mints}
+    return frozenset(out)
+
+
+def subject_kind(flow: MintFlow, accepted: frozenset[tuple[str, Span]] = frozenset()) -> str | None:
+    """"request" (the caller names it), "fixed" (a constant or the first record, or claims that name
+    no account in a JWT the project's own verifiers accept: `accepted`, from `accepted_mints`), or
+    None (the caller's own new account, an authenticated identity, unknown, or not an account at all)."""
     s = flow.subject
     if Origin.NEW in s or Origin.CREDENTIAL in s:
         return None
     if Origin.RANDOM in s and s <= {Origin.RANDOM, Origin.CONST}:
         return None  # a pre-authentication state token (OAuth `state`, a CSRF nonce): random values, no account
     if flow.subjectless:
-        return None  # names no account
+        # names no account: a token printer still, when the project's verifier takes it (`{"role": "service"}`)
+        return "fixed" if flow.mint.kind == "jwt" and (flow.path, flow.mint.span) in accepted else None
     if flow.mint.kind == "signed" and not set(split_words(flow.subject_text)) & ACCOUNT_WORDS:
         return None
     if Origin.REQUEST in s:
@@ -70,6 +81,8 @@ def describe_subject(flow: MintFlow, kind: str) -> str:
     text = flow.subject_text
     if kind == "request":
         return f"a subject the caller chooses ({text}, taken from the request)"
+    if flow.subjectless:
+        return f"claims that name no account ({text}), signed with a key the project's own verifiers accept"
     return f"a fixed subject ({text})"
 
 
