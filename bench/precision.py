@@ -10,7 +10,8 @@ label by (repository, path, line, code). Verdicts: `tp` (a real problem at the r
 `tp-low` (real but of low value: must come out at low severity), `fp` (false), `dup` (the same
 root cause already reported by another finding). Precision is (tp + tp-low) / labelled findings.
 Unlabelled findings are new: read them and label them. A labelled true finding that no longer
-appears is `lost` (a recall regression, or a finding that moved: relabel it).
+appears is `lost` (a recall regression, or a finding that moved: relabel it), or `moved` when its
+line now holds another rule's finding that is labelled true (a password now reported as KL114).
 
 The labels hold no code and no secret: repository, commit, path, line, code, verdict, a short note.
 """
@@ -95,13 +96,18 @@ def main(argv: list[str] | None = None) -> int:
                     shown.append(f"tp-low at {f['severity']}: {repo} {f['path']}:{f['line']} {f['code']}  {row.get('note', '')}")
             if verdict in args.show:
                 shown.append(f"{verdict}: {repo} {f['path']}:{f['line']} {f['code']} [{f['severity']}] {f['message'][:160]}")
+        # a true finding whose line now carries another rule's finding, itself labelled true, moved rule
+        true_lines = {k[:3] for k in seen if (labels.get(k) or {}).get("verdict") in ("tp", "tp-low")}
         for key, row in labels.items():
             if key[0] == repo and key not in seen and row["verdict"] in ("tp", "tp-low"):
+                if key[:3] in true_lines:
+                    by_rule[key[3]]["moved"] += 1
+                    continue
                 by_rule[key[3]]["lost"] += 1
                 if "lost" in args.show:
                     shown.append(f"lost {row['verdict']}: {repo} {key[1]}:{key[2]} {key[3]}  {row.get('note', '')}")
     total: Counter[str] = Counter()
-    print(f"{'rule':6} {'found':>6} {'tp':>5} {'tp-low':>6} {'fp':>5} {'dup':>5} {'new':>5} {'lost':>5} {'precision':>9}")
+    print(f"{'rule':6} {'found':>6} {'tp':>5} {'tp-low':>6} {'fp':>5} {'dup':>5} {'new':>5} {'lost':>5} {'moved':>5} {'precision':>9}")
     for code in sorted(by_rule):
         c = by_rule[code]
         total += c
@@ -117,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 def _row(code: str, c: Counter[str]) -> str:
     labelled = c["tp"] + c["tp-low"] + c["fp"] + c["dup"]
     precision = f"{(c['tp'] + c['tp-low']) / labelled:.1%}" if labelled else "-"
-    return f"{code:6} {c['findings']:>6} {c['tp']:>5} {c['tp-low']:>6} {c['fp']:>5} {c['dup']:>5} {c['unlabelled']:>5} {c['lost']:>5} {precision:>9}"
+    return f"{code:6} {c['findings']:>6} {c['tp']:>5} {c['tp-low']:>6} {c['fp']:>5} {c['dup']:>5} {c['unlabelled']:>5} {c['lost']:>5} {c['moved']:>5} {precision:>9}"
 
 
 if __name__ == "__main__":
