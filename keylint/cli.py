@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--baseline", type=Path, help="report only findings not in this baseline file (default: `baseline` in the configuration)")
     s.add_argument("--no-baseline", action="store_true", help="ignore the configured baseline and report every finding")
     s.add_argument("--known-keys", type=Path, help="file of `sha256:<hex> label` lines (from `keylint fingerprint`): a listed key found here is KL116, critical (default: `known-keys` in the configuration)")
-    s.add_argument("--history", nargs="?", const="", metavar="REV-RANGE", help="report every key (KL1xx) that the commits of REV-RANGE added, deleted since or not (default: every branch and tag); text, json or github")
+    s.add_argument("--history", nargs="?", const="", metavar="REV-RANGE", help="report every key (KL1xx) that the commits of REV-RANGE added, deleted since or not (default: every branch and tag); every format, SARIF under the category keylint-history")
     s.add_argument("--since", metavar="REF", help="with --history: only the commits that REF does not contain (e.g. the last commit CI scanned)")
     s.add_argument("--history-exhaustive", action="store_true", help=argparse.SUPPRESS)  # the slow reference: every commit's tree
 
@@ -185,6 +185,8 @@ def _cmd_history(args: argparse.Namespace) -> int:
             line.clear()
     catalog = load_catalog(config.extend_catalogs)
     _write(args.output, HISTORY_RENDERERS[args.format](report, catalog))
+    if args.sarif_output is not None:
+        _write(args.sarif_output, HISTORY_RENDERERS["sarif"](report, catalog))
     if args.format != "text":
         from keylint.report.history import summary
 

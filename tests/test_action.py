@@ -218,7 +218,12 @@ def test_readme_history_workflow_is_valid_and_its_scan_reports_a_deleted_key(tmp
     (root / "app/auth.py").write_text('import os\n\nimport jwt\n\n\ndef token(claims):\n    return jwt.encode(claims, os.environ["K"])\n')
     subprocess.run([*git, "commit", "-qam", "key from the environment"], cwd=root, check=True)
     code, output, outputs = _run_scan_step(root, tmp_path, inputs)
-    assert code == 1 and outputs["exit-code"] == "1" and outputs["sarif-file"] == ""
+    assert code == 0 and outputs["exit-code"] == "1" and outputs["sarif-file"] == "keylint.sarif"  # fail-on-findings: "false"
     errors = [line for line in output.splitlines() if line.startswith("::error ")]
     assert len(errors) == 1 and errors[0].startswith("::error file=app/auth.py,line=5,") and "deleted from every branch" in errors[0]
-    assert "action-test-hard-coded-key-00001" not in output
+    sarif = (root / "keylint.sarif").read_text()
+    (run,) = assert_valid_sarif(sarif)["runs"]
+    (result,) = run["results"]
+    assert run["automationDetails"]["id"] == "keylint-history/" and result["properties"]["deleted"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "app/auth.py"
+    assert "action-test-hard-coded-key-00001" not in output + sarif

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import assert_valid_sarif
 from keylint.cli import main
 from keylint.config import load_config
 from keylint.history import HistoryOptions, HistoryReport, scan_history
@@ -274,7 +275,6 @@ def test_bad_revision_and_options(tmp_path: Path, capsys) -> None:
         assert main(["scan", str(root), f"--history={history}"]) == 2
         err = capsys.readouterr().err
         assert words in err and "Traceback" not in err
-    assert main(["scan", str(root), "--history", "--format", "sarif"]) == 2
     assert main(["scan", str(root), "--since", "HEAD"]) == 2
 
 
@@ -310,3 +310,48 @@ def test_lines_broken_by_lone_carriage_returns_do_not_shift_other_files(tmp_path
     _commit(root, {"a_first.txt": "a\rb\rc\r\n" * 50, "b_notes.md": f"token: {jwt}\n", "c_last.txt": "nothing\n"}, "add")
     fast, slow = _scan(root, exhaustive=False), _scan(root, exhaustive=True)
     assert _summary(fast) == _summary(slow) and [k.findings[0].location.path for k in fast.keys] == ["b_notes.md"]
+
+
+def test_sarif_of_a_history_scan(tmp_path: Path, capsys) -> None:
+    # --sarif-output beside another format, and --format sarif: one result per key, at the
+    # introducing commit's path and line, under a category of its own (a tree scan's alerts stay)
+    root, commits = _repo(tmp_path)
+    sarif = tmp_path / "history.sarif"
+    assert main(["scan", str(root), "--history", "--format", "github", "--sarif-output", str(sarif)]) == 1
+    assert capsys.readouterr().out.count("::error ") == 2
+    log = assert_valid_sarif(sarif.read_text(encoding="utf-8"))
+    (run,) = log["runs"]
+    assert run["automationDetails"]["id"] == "keylint-history/"
+    where = {
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
+        for r in run["results"]
+    }
+    assert where == {("KL101", "app/auth.py", 5), ("KL110", "deploy/id_rsa", 1)}
+    for r in run["results"]:
+        assert r["properties"]["commit"] == commits[1] and r["properties"]["deleted"] and not r["properties"]["inHead"]
+        assert f"Introduced in commit {commits[1][:12]}" in r["message"]["text"] and "rotate" in r["message"]["text"]
+        assert r["partialFingerprints"]["primaryLocationLineHash"] and r["partialFingerprints"]["keylint/v1"]
+        assert run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"]
+    text = sarif.read_text(encoding="utf-8")
+    assert KEY not in text and "MIIBOgIBAAJBAKj34" not in text
+    assert main(["scan", str(root), "--history", "--format", "sarif"]) == 1
+    assert capsys.readouterr().out == text  # the same history gives byte-identical SARIF
+
+
+def test_sarif_of_a_key_still_in_head_names_its_carriers_and_other_places(tmp_path: Path, capsys) -> None:
+    root = _init(tmp_path)
+    first = _commit(root, {"app/auth.py": _auth(KEY), "app/copy.py": _auth(KEY)}, "add")
+    assert main(["scan", str(root), "--history", "--format", "sarif"]) == 1
+    (result,) = assert_valid_sarif(capsys.readouterr().out)["runs"][0]["results"]
+    assert result["properties"]["commit"] == first and result["properties"]["inHead"]
+    assert result["properties"]["carriedBy"][0] == {"ref": "HEAD", "paths": ["app/auth.py", "app/copy.py"]}
+    related = {rl["physicalLocation"]["artifactLocation"]["uri"] for rl in result["relatedLocations"]}
+    assert "app/copy.py" in related
+
+
+def test_empty_history_sarif_still_has_results(tmp_path: Path, capsys) -> None:
+    root = _init(tmp_path)
+    _commit(root, {"README.md": "nothing here\n"}, "start")
+    assert main(["scan", str(root), "--history", "--format", "sarif"]) == 0
+    (run,) = assert_valid_sarif(capsys.readouterr().out)["runs"]
+    assert run["results"] == [] and run["invocations"][0]["executionSuccessful"]

@@ -129,7 +129,7 @@ class _Analyser:
                 self.done[key] = None
                 continue
             if gate is not None and gated[key]:
-                candidates = gate.candidates(decode(data)[0])
+                candidates = gate.candidates(decode(data)[0], v.blob)
                 if UNKNOWN not in candidates and candidates <= self.found:
                     self.gated += 1
                     continue
@@ -249,7 +249,7 @@ def _with_carriers(repo: git.Repository, keys: list[LeakedKey], paths: set[str],
         data = analyser.blobs.read(blob, analyser.config.max_file_size)
         if data is None or unreadable(data, analyser.config) is not None:
             continue
-        found = material(path, data, analyser.catalog, gate)
+        found = material(path, data, analyser.catalog, gate, blob)
         if found is None:
             undecided.append(Version(len(trees), path, blob))
         else:

@@ -86,13 +86,14 @@ def _checked(facts: FileFacts, data: bytes, config: Config, catalog: Catalog, kn
     return Analysed(tuple(findings), any(e.kind == "decode" for e in facts.errors), "; ".join(problems))
 
 
-def material(path: str, data: bytes, catalog: Catalog, gate: Gate) -> frozenset[str] | None:
+def material(path: str, data: bytes, catalog: Catalog, gate: Gate, blob: str | None = None) -> frozenset[str] | None:
     """The keys these bytes still hold where a rule could use them, without LibCST: what the
     file-level detectors find (PEM and JWK keys, tokens, credentials, configuration entries)
     and, for a Python file, the literals the gate shows could reach a key sink (as
     "sha256:<digest>", a literal key's identity). None when that does not settle it (the gate
     cannot bound the file, or a finding has no key material). It answers "does this branch
-    still carry the key?" alike for the fast path and the reference."""
+    still carry the key?" alike for the fast path and the reference; `blob`: the object the
+    bytes were read from, for the gate's memory."""
     from keylint.extract.config_files import is_config_file, scan_config
     from keylint.extract.jwk import scan_json
     from keylint.extract.secrets import scan_text
@@ -108,7 +109,7 @@ def material(path: str, data: bytes, catalog: Catalog, gate: Gate) -> frozenset[
         return None
     held = {f"sha256:{f.key}" for f in found}
     if path.endswith(PYTHON_SUFFIXES):
-        candidates = gate.candidates(text)
+        candidates = gate.candidates(text, blob)
         if UNKNOWN in candidates:
             return None
         held |= {f"sha256:{d}" for d in candidates}

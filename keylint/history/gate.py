@@ -74,6 +74,8 @@ class Gate:
         self.containers = catalog.container_items
         self.container_keys = frozenset(k for keys in catalog.container_items.values() for k in keys)
         self._key_like: dict[str, bool] = {}  # the same names recur in every version of a file
+        # blob id -> its candidates: a blob met again (a copy, a rename, a branch tip) is read once
+        self._by_blob: dict[str, frozenset[str]] = {}
 
     def key_like(self, name: str) -> bool:
         known = self._key_like.get(name)
@@ -81,14 +83,21 @@ class Gate:
             known = self._key_like[name] = name in self.settings or self.names.matches(name)
         return known
 
-    def candidates(self, source: str) -> frozenset[str]:
+    def candidates(self, source: str, blob: str | None = None) -> frozenset[str]:
         """SHA-256 digests of the literals that could be keys of this module, with UNKNOWN among
-        them when some could not be bounded."""
-        tree = _parse(source)
-        if isinstance(tree, frozenset):
-            return tree
+        them when some could not be bounded. `blob`: the git object the source was read from
+        (its id names its bytes, so the answer is kept for it)."""
+        if blob is not None:
+            known = self._by_blob.get(blob)
+            if known is None:
+                known = self._by_blob[blob] = self.candidates(source)
+            return known
+        parsed = _parse(source)
+        if isinstance(parsed, frozenset):
+            return parsed
+        tree, rewritten = parsed
         try:
-            return _Module(self, tree).candidates()
+            return _Module(self, tree, rewritten).candidates()
         except RecursionError:
             return frozenset({UNKNOWN})
 
@@ -96,39 +105,66 @@ class Gate:
 _OLD_EXCEPT = re.compile(r"^([ \t]*except\b[ \t]*)(.+?),[ \t]*([A-Za-z_]\w*)[ \t]*:", re.MULTILINE)
 
 
-def _parse(source: str) -> ast.Module | frozenset[str]:
-    """The module's tree, or the candidates when there is none to read: Python 2 `print x` or
-    `exec code`, which LibCST does not parse either (no Python rule can find anything there; the
-    secret detectors, which read it as text, are run apart), or UNKNOWN. Python 2's
-    `except E, e:`, which LibCST does read, is read as `except E as e:`, provided every line so
-    rewritten is an except clause of the result (not text in a string)."""
+def _parse(source: str) -> tuple[ast.Module, frozenset[int]] | frozenset[str]:
+    """The module's tree and the lines rewritten to read it, or the candidates when there is
+    none to read: Python 2 `print x` or `exec code`, which LibCST does not parse either (no
+    Python rule can find anything there; the secret detectors, which read it as text, are run
+    apart), or UNKNOWN. Python 2's `except E, e:`, which LibCST does read, is read as
+    `except E as e:`; `_Module` checks that every line so rewritten is an except clause of the
+    result (not text in a string), on the walk it makes anyway."""
+    rewritten: frozenset[int] = frozenset()
     for attempt in (0, 1):
         try:
-            tree = ast.parse(source)
+            return ast.parse(source), rewritten
         except SyntaxError as exc:
             if any(m in str(exc.msg) for m in _PYTHON2):
                 return frozenset()
             if attempt == 0 and "multiple exception types must be parenthesized" in str(exc.msg):
-                rewritten = {source.count("\n", 0, m.start()) + 1 for m in _OLD_EXCEPT.finditer(source)}
+                rewritten = frozenset(source.count("\n", 0, m.start()) + 1 for m in _OLD_EXCEPT.finditer(source))
                 source = _OLD_EXCEPT.sub(r"\1\2 as \3:", source)
                 continue
             return frozenset({UNKNOWN})
         except (ValueError, RecursionError, MemoryError, OverflowError):
             return frozenset({UNKNOWN})
-        if attempt == 1 and not rewritten <= {h.lineno for h in ast.walk(tree) if isinstance(h, ast.ExceptHandler)}:
-            return frozenset({UNKNOWN})
-        return tree
     return frozenset({UNKNOWN})
 
 
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
 _NOT_OWN = (ast.ClassDef, ast.Lambda)  # a `return` below these is not the enclosing function's
-# nodes that hold nothing the walk reads (about half of all nodes): not visited
+# nodes that hold nothing the walk reads (about half of all nodes): not visited. The walk tests
+# exact types (`type(x) in`), several times cheaper than `isinstance` over a tuple on every node
 _LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop, ast.alias)
 
 
+def _concrete(bases: tuple[type, ...]) -> frozenset[type]:
+    found: set[type] = set()
+    stack = list(bases)
+    while stack:
+        cls = stack.pop()
+        found.add(cls)
+        stack.extend(cls.__subclasses__())
+    return frozenset(found)
+
+
+_LEAF_TYPES = _concrete(_LEAVES)
+_FUNCTION_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
+_NOT_OWN_TYPES = frozenset(_NOT_OWN)
+
+
+def _children(node: ast.AST) -> Iterable[ast.AST]:
+    """As `ast.iter_child_nodes`, less the leaves."""
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, ast.AST) and type(item) not in _LEAF_TYPES:
+                    yield item
+        elif isinstance(value, ast.AST) and type(value) not in _LEAF_TYPES:
+            yield value
+
+
 class _Module:
-    def __init__(self, gate: Gate, tree: ast.Module) -> None:
+    def __init__(self, gate: Gate, tree: ast.Module, rewritten: frozenset[int] = frozenset()) -> None:
         self.gate = gate
         self.imports: dict[str, str] = {}
         self.bindings: dict[str, list[ast.expr]] = {}
@@ -140,25 +176,32 @@ class _Module:
         # one walk, in ast.walk's order: imports and functions are read first (sinks and calls are
         # read through them), each `return` with the function it returns from
         nodes: list[ast.AST] = []
+        handlers: set[int] = set()  # lines of except clauses, when some were rewritten
         queue: deque[tuple[ast.AST, _Function | None]] = deque([(tree, None)])
         while queue:
             node, function = queue.popleft()
             nodes.append(node)
-            if isinstance(node, ast.Import):
-                for alias in node.names:
+            kind = type(node)
+            if kind is ast.Import:
+                for alias in node.names:  # type: ignore[attr-defined]
                     self.imports[(alias.asname or alias.name).split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
-            elif isinstance(node, ast.ImportFrom):
-                base = "." * node.level + (node.module or "")
-                for alias in node.names:
+            elif kind is ast.ImportFrom:
+                base = "." * node.level + (node.module or "")  # type: ignore[attr-defined]
+                for alias in node.names:  # type: ignore[attr-defined]
                     self.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
-            elif isinstance(node, ast.Return) and function is not None:
-                self.bind(f"<return>{function.name}", node.value)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.functions.setdefault(node.name, []).append(node)
-                inner: _Function | None = node
+            elif kind is ast.Return and function is not None:
+                self.bind(f"<return>{function.name}", node.value)  # type: ignore[attr-defined]
+            elif rewritten and kind is ast.ExceptHandler:
+                handlers.add(node.lineno)  # type: ignore[attr-defined]
+            if kind in _FUNCTION_TYPES:
+                self.functions.setdefault(node.name, []).append(node)  # type: ignore[attr-defined, arg-type]
+                inner: _Function | None = node  # type: ignore[assignment]
             else:
-                inner = None if isinstance(node, _NOT_OWN) else function
-            queue.extend((child, inner) for child in ast.iter_child_nodes(node) if not isinstance(child, _LEAVES))
+                inner = None if kind in _NOT_OWN_TYPES else function
+            queue.extend((child, inner) for child in _children(node))
+        if not rewritten <= handlers:
+            self.unknown = True  # `except E, e:` rewritten inside a string, not a clause: not read right
+            return
         for node in nodes:
             self._read(node)
 

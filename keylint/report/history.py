@@ -1,4 +1,4 @@
-"""Reports of `keylint scan --history`: one entry per leaked key (text, json, github annotations).
+"""Reports of `keylint scan --history`: one entry per leaked key (text, json, github annotations, SARIF).
 
 A key found in history is leaked whether or not HEAD still has it: every clone holds the commit.
 Each entry says where the key came in, which branches still carry it, and that it must be
@@ -117,4 +117,39 @@ def render_github(report: HistoryReport, catalog: Catalog) -> str:
     return "".join(line + "\n" for line in out)
 
 
-RENDERERS = {"text": render_text, "json": render_json, "github": render_github}
+# a history upload must not replace the tree scan's alerts: GitHub keeps one set per category
+SARIF_CATEGORY = "keylint-history"
+
+
+def render_sarif(report: HistoryReport, catalog: Catalog) -> str:
+    """One result per key, at its file and line in the commit that introduced it.
+
+    That path may be gone from the commit code scanning analyses (a deleted key): GitHub still
+    shows the alert, without the code, so the commit is said in the message and kept in the
+    result's properties. The fingerprints are those of the finding at the introducing commit
+    (GitHub computes none for a file it cannot find), so each key stays one alert across runs."""
+    from keylint.report.sarif import location, log, result, rule_index
+
+    rules, index = rule_index(catalog)
+    results = []
+    for key in report.keys:
+        f = key.findings[0]
+        out = result(f, index, report.uri_prefix, f"{f.message} Introduced in commit {key.commit[:12]}; {_where(key)}.")
+        also = [
+            {"id": i, **location(report.uri_prefix + o.location.path, o.location.span), "message": {"text": f"the same key ({o.code}) in that commit"}}
+            for i, o in enumerate(key.findings[1:], start=len(out.get("relatedLocations", ())) + 1)
+        ]
+        if also:
+            out["relatedLocations"] = [*out.get("relatedLocations", ()), *also]
+        out["properties"].update({
+            "commit": key.commit, "key": key.identity, "inHead": key.in_head, "deleted": not key.carriers,
+            "carriedBy": [{"ref": c.ref, "paths": [report.uri_prefix + p for p in c.paths]} for c in key.carriers],
+        })
+        results.append(out)
+    s = report.stats
+    notes = [{"level": "note", "message": {"text": summary(report)}}]
+    notes += [{"level": "warning", "message": {"text": f"only secret-scanned: {problem}"}} for problem in s.problems]
+    return log(rules, results, notes, not s.problems, SARIF_CATEGORY)
+
+
+RENDERERS = {"text": render_text, "json": render_json, "github": render_github, "sarif": render_sarif}

@@ -12,7 +12,7 @@ from typing import Any
 
 from keylint import __version__
 from keylint.catalog import Catalog, RuleMeta
-from keylint.model import Report, Span
+from keylint.model import Finding, Report, Span
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/keylint/keylint"
@@ -36,7 +36,7 @@ def _uri(path: str) -> str:
     return quote(path, safe="/")
 
 
-def _location(path: str, span: Span, snippet: str | None = None) -> dict[str, Any]:
+def location(path: str, span: Span, snippet: str | None = None) -> dict[str, Any]:
     """`path` already carries the report's `uri_prefix`."""
     return {
         "physicalLocation": {
@@ -72,38 +72,46 @@ def _rule(meta: RuleMeta) -> dict[str, Any]:
     }
 
 
-def render(report: Report, catalog: Catalog, category: str = "keylint") -> str:
+def rule_index(catalog: Catalog) -> tuple[list[RuleMeta], dict[str, int]]:
+    """The rules in the order the log lists them, and each code's index among them."""
     rules = sorted(catalog.rules, key=lambda r: r.code)
-    index = {r.code: i for i, r in enumerate(rules)}
-    results = []
-    for f in report.findings:
-        result: dict[str, Any] = {
-            "ruleId": f.code,
-            "ruleIndex": index[f.code],
-            "level": f.severity.level,
-            "message": {"text": f.message},
-            "locations": [_location(report.uri_prefix + f.location.path, f.location.span, f.snippet)],
-            "partialFingerprints": {"primaryLocationLineHash": f.line_hash, FINGERPRINT_KEY: f.fingerprint},
-            "properties": {"severity": f.severity.value, "security-severity": f.severity.score},
-        }
-        if not f.line_hash:
-            del result["partialFingerprints"]["primaryLocationLineHash"]
-        if f.precision:
-            result["properties"]["precision"] = f.precision
-        if f.related:
-            result["relatedLocations"] = [
-                {"id": i, **_location(report.uri_prefix + r.location.path, r.location.span), "message": {"text": r.message}}
-                for i, r in enumerate(f.related, start=1)
-            ]
-        if f.steps:  # a master-key path: GitHub lets the reviewer step through it
-            result["codeFlows"] = [{
-                "message": {"text": f"{len(f.steps)} steps from the key to the accounts it opens"},
-                "threadFlows": [{"locations": [
-                    {"location": {**_location(report.uri_prefix + r.location.path, r.location.span), "message": {"text": r.message}}}
-                    for r in f.steps
-                ]}],
-            }]
-        results.append(result)
+    return rules, {r.code: i for i, r in enumerate(rules)}
+
+
+def result(f: Finding, index: dict[str, int], uri_prefix: str, message: str | None = None) -> dict[str, Any]:
+    """One result for a finding: its location, fingerprints, related locations and path."""
+    out: dict[str, Any] = {
+        "ruleId": f.code,
+        "ruleIndex": index[f.code],
+        "level": f.severity.level,
+        "message": {"text": message if message is not None else f.message},
+        "locations": [location(uri_prefix + f.location.path, f.location.span, f.snippet)],
+        "partialFingerprints": {"primaryLocationLineHash": f.line_hash, FINGERPRINT_KEY: f.fingerprint},
+        "properties": {"severity": f.severity.value, "security-severity": f.severity.score},
+    }
+    if not f.line_hash:
+        del out["partialFingerprints"]["primaryLocationLineHash"]
+    if f.precision:
+        out["properties"]["precision"] = f.precision
+    if f.related:
+        out["relatedLocations"] = [
+            {"id": i, **location(uri_prefix + r.location.path, r.location.span), "message": {"text": r.message}}
+            for i, r in enumerate(f.related, start=1)
+        ]
+    if f.steps:  # a master-key path: GitHub lets the reviewer step through it
+        out["codeFlows"] = [{
+            "message": {"text": f"{len(f.steps)} steps from the key to the accounts it opens"},
+            "threadFlows": [{"locations": [
+                {"location": {**location(uri_prefix + r.location.path, r.location.span), "message": {"text": r.message}}}
+                for r in f.steps
+            ]}],
+        }]
+    return out
+
+
+def render(report: Report, catalog: Catalog, category: str = "keylint") -> str:
+    rules, index = rule_index(catalog)
+    results = [result(f, index, report.uri_prefix) for f in report.findings]
     notifications = [
         {
             "level": "note" if e.kind == "skipped" else "warning" if e.kind in ("decode", "suppression") else "error",
@@ -120,7 +128,13 @@ def render(report: Report, catalog: Catalog, category: str = "keylint") -> str:
         }
         for e in report.errors
     ]
-    log = {
+    successful = not any(e.kind in ("read", "parse", "timeout", "crash") for e in report.errors)
+    return log(rules, results, notifications, successful, category)
+
+
+def log(rules: list[RuleMeta], results: list[dict[str, Any]], notifications: list[dict[str, Any]], successful: bool, category: str) -> str:
+    """The SARIF log of one run: the tool with every rule, the results, the notifications."""
+    document = {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
         "runs": [
@@ -139,7 +153,7 @@ def render(report: Report, catalog: Catalog, category: str = "keylint") -> str:
                 "redactionTokens": ["<redacted>"],
                 "invocations": [
                     {
-                        "executionSuccessful": not any(e.kind in ("read", "parse", "timeout", "crash") for e in report.errors),
+                        "executionSuccessful": successful,
                         "toolExecutionNotifications": notifications,
                     }
                 ],
@@ -147,4 +161,4 @@ def render(report: Report, catalog: Catalog, category: str = "keylint") -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
