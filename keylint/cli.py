@@ -172,6 +172,14 @@ def _cmd_history(args: argparse.Namespace) -> int:
     if args.format not in HISTORY_RENDERERS:
         print(f"keylint: --history writes {', '.join(sorted(HISTORY_RENDERERS))}, not {args.format}", file=sys.stderr)
         return EXIT_ERROR
+    # options of a tree scan that mean nothing for history: refused rather than silently ignored
+    tree_only = [flag for flag, given in (
+        ("--baseline", args.baseline is not None), ("--no-baseline", args.no_baseline), ("--no-prefilter", args.no_prefilter),
+        ("--fail-on-error", bool(args.fail_on_error)), ("--no-cache", args.no_cache), ("--cache-dir", args.cache_dir is not None),
+    ) if given]
+    if tree_only:
+        print(f"keylint: {', '.join(tree_only)} {'applies' if len(tree_only) == 1 else 'apply'} to a tree scan, not to --history", file=sys.stderr)
+        return EXIT_ERROR
     root = find_root(args.paths[0].resolve())
     known = str(args.known_keys.resolve()) if args.known_keys is not None else None
     overrides = {"select": args.select, "ignore": args.ignore, "fail_on": args.fail_on, "known_keys": known}

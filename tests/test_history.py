@@ -276,6 +276,10 @@ def test_bad_revision_and_options(tmp_path: Path, capsys) -> None:
         err = capsys.readouterr().err
         assert words in err and "Traceback" not in err
     assert main(["scan", str(root), "--since", "HEAD"]) == 2
+    capsys.readouterr()
+    for flags in (["--no-cache"], ["--baseline", "b.json"], ["--no-prefilter", "--fail-on-error"]):
+        assert main(["scan", str(root), "--history", *flags]) == 2
+        assert f"{flags[0]}" in capsys.readouterr().err  # refused by name, never silently ignored
 
 
 # ---- progress and formats ----
