@@ -174,6 +174,9 @@ TABLE_SCHEMAS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "credential_source": {"name": str, "call": str},
     "request_attribute": {"name": str, "kind": str},
     "random_source": {"call": str, "module": str},
+    # GraphQL: resolvers of mutations are routes of the endpoint the schema is served at
+    "graphql_mutation": {"base": str, "methods": list, "decorator": str, "object": str, "type_name": str},
+    "graphql_endpoint": {"call": str},
 }
 _CORE_FILES = ("rules.toml", "signers.toml", "key_settings.toml")
 

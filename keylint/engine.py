@@ -88,7 +88,8 @@ def _run(tasks: list[Task], options: ScanOptions, count: _ExtractedCount | None 
 
 
 def _imported_deferred(facts: dict[str, FileFacts]) -> list[str]:
-    """Deferred modules that a parsed module imports: they may hold what a flow needs."""
+    """Deferred modules that a parsed module imports, or an OpenAPI document routes to (Connexion's
+    `operationId`): they may hold what a flow needs."""
     from keylint.extract.python import module_name
 
     by_name: dict[str, list[str]] = {}
@@ -101,9 +102,10 @@ def _imported_deferred(facts: dict[str, FileFacts]) -> list[str]:
         return []
     wanted: set[str] = set()
     for f in facts.values():
-        if f.python is None:
-            continue
-        for qualname in [*f.python.imports.values(), *f.python.star_imports]:
+        named = [op.handler for op in f.operations]
+        if f.python is not None:
+            named += [*f.python.imports.values(), *f.python.star_imports]
+        for qualname in named:
             parts = qualname.split(".")
             for i in range(len(parts), 0, -1):
                 hits = by_name.get(".".join(parts[:i]))

@@ -134,3 +134,33 @@ def test_a_minter_known_by_name_is_reported_at_low_precision_and_says_so(project
     assert_valid_sarif(sarif)
     (result,) = [r for r in json.loads(sarif)["runs"][0]["results"] if r["ruleId"] == "KL201"]
     assert result["properties"]["precision"] == "low"
+
+
+def test_connexion_operations_take_path_method_and_security_from_the_document(project) -> None:
+    """Swagger 2: `basePath` prefixes every path; an operation whose security has an empty `{}`
+    alternative is public; a bare operationId under `x-openapi-router-controller` names the handler;
+    an operationId that is not a dotted Python name routes nothing."""
+    spec = (
+        "swagger: '2.0'\ninfo: {title: t, version: '1'}\nbasePath: /v2\n"
+        "securityDefinitions:\n  key: {type: apiKey, in: header, name: X-Key}\n"
+        "security:\n  - key: []\n"
+        "paths:\n"
+        "  /tokens:\n    post:\n      operationId: svc.handlers.token\n      security:\n        - key: []\n        - {}\n"
+        "      responses: {'200': {description: ok}}\n"
+        "  /grants:\n    x-openapi-router-controller: svc.handlers\n    post:\n      operationId: grant\n"
+        "      responses: {'200': {description: ok}}\n"
+        "  /other:\n    post:\n      operationId: issueToken\n      responses: {'200': {description: ok}}\n"
+    )
+    handlers = (
+        "from svc.tokens import mint\n"
+        "def token(body):\n    return {'t': mint(body['uid'])}\n"
+        "def grant(body):\n    return {'t': mint(body['uid'])}\n"
+        "def issueToken(body):\n    return {'t': mint(body['uid'])}\n"
+    )
+    root = project({"svc/__init__.py": "import connexion\napp = connexion.App(__name__)\napp.add_api('api.yaml')\n",
+                    "svc/api.yaml": spec, "svc/tokens.py": TOKENS, "svc/handlers.py": handlers})
+    report = scan_project(root)
+    assert _kl2(report) == {("svc/handlers.py", 2, "KL201"), ("svc/handlers.py", 4, "KL202")}
+    messages = {f.location.span.line: f.message for f in report.findings if f.code.startswith("KL2")}
+    assert messages[2].startswith("POST /v2/tokens is reachable without authentication (its OpenAPI security is optional)")
+    assert messages[4].startswith("POST /v2/grants requires authentication (OpenAPI security: key)")

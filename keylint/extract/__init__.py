@@ -85,7 +85,8 @@ def extract_file(path: str, data: bytes, catalog: Catalog, deadline: float | Non
         facts.findings.extend(scan_config(path, text, catalog.key_names))
     if path.endswith((".json", ".jwk", ".jwks")):
         facts.findings.extend(scan_json(path, text))
-    facts.findings.extend(scan_openapi(path, text))
+    found, facts.operations = scan_openapi(path, text)
+    facts.findings.extend(found)
     if path.endswith(PYTHON_SUFFIXES):
         # an environment's settings module may hold no key words and still inherit keys (KL404)
         if prefilter and not worth_parsing(data) and not is_environment_settings(path) and _parses(text):

@@ -244,6 +244,18 @@ class PythonFacts:
     sinks: list[Sink] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class ApiOperation:
+    """An operation of an OpenAPI/Swagger document that names its Python handler (`operationId:
+    app.api.users.login`, as Connexion routes it): a route declared outside the code."""
+
+    method: str  # upper case
+    path: str  # the document's base path (`basePath`, the first server's path) joined with the path key
+    handler: str  # dotted qualname of the function (`x-openapi-router-controller` prefixed when given)
+    security: tuple[str, ...] | None  # security schemes the operation requires; () when none; None when optional
+    span: Span  # the `operationId` value
+
+
 @dataclass(slots=True)
 class FileFacts:
     path: str  # repository-relative POSIX path
@@ -256,3 +268,4 @@ class FileFacts:
     suppressions: list[Suppression] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     dependencies: list[Dependency] = field(default_factory=list)
+    operations: list[ApiOperation] = field(default_factory=list)  # OpenAPI operations routed to Python functions

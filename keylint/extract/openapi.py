@@ -6,6 +6,10 @@ purpose, once tabs, which JSON allows between tokens, are turned into spaces). P
 direct dependency of keylint: detect-secrets requires it, so it is always installed with keylint;
 it is still imported defensively, and without it documents are simply not read.
 
+Also read: each operation whose `operationId` names a Python function by its dotted path, as
+Connexion routes it (`ApiOperation`: method, full path, handler, the security it requires), for the
+route linker (KL2xx: such a function is a route).
+
 Reported: a path parameter named like an identifier (`id`, `pk`, `user_id`, `userId`) whose type is
 integer, and an integer `id`/`pk` property of a schema that a successful response returns
 (following `$ref`s inside the document, `items`, `allOf`/`oneOf`/`anyOf` and nested properties).
@@ -16,7 +20,9 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from keylint.extract.facts import FileFinding
+from urllib.parse import urlsplit
+
+from keylint.extract.facts import ApiOperation, FileFinding
 from keylint.model import Span
 
 try:  # a dependency of detect-secrets, so present wherever keylint is installed
@@ -31,6 +37,7 @@ _ID_PARAM = re.compile(r"^(id|pk|.+_id|.+Id|.+ID)$")
 _ID_PROPERTY = frozenset({"id", "pk", "ID", "Id"})
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _MAX_DEPTH = 12
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 
 
 def looks_like_openapi(text: str) -> bool:
@@ -162,19 +169,24 @@ def _id_properties(doc: _Doc, schema: Any, name: str | None, seen: set[int], dep
         yield from _id_properties(doc, extra, name, seen, depth + 1)
 
 
-def scan_openapi(path: str, text: str) -> list[FileFinding]:
+def scan_openapi(path: str, text: str) -> tuple[list[FileFinding], list[ApiOperation]]:
+    """KL303 findings of an OpenAPI document, and the operations it routes to Python functions."""
     if yaml is None or not path.endswith(SUFFIXES) or not looks_like_openapi(text):
-        return []
+        return [], []
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         root = yaml.compose(text.replace("\t", " ") if path.endswith(".json") else text, Loader=loader)
     except (yaml.YAMLError, RecursionError, ValueError):
-        return []  # a template or a broken document: nothing to say about ids
+        return [], []  # a template or a broken document: nothing to say about ids
     doc = _Doc(root)
     marker = doc.scalar(doc.get(root, "swagger")) or doc.scalar(doc.get(root, "openapi"))
     if marker is None:
-        return []
+        return [], []
     version = "2" if doc.get(root, "swagger") is not None else "3"
+    return _integer_ids(doc, version), list(_operations(doc, version))
+
+
+def _integer_ids(doc: _Doc, version: str) -> list[FileFinding]:
     out: dict[tuple[int, int], FileFinding] = {}
     for node, name, where in _parameters(doc, version):
         span = _span(node)
@@ -203,3 +215,48 @@ def scan_openapi(path: str, text: str) -> list[FileFinding]:
                 ),
             )
     return [out[k] for k in sorted(out)]
+
+
+def _base_path(doc: _Doc, version: str) -> str:
+    """The path every operation's path is joined to: Swagger's `basePath`, OpenAPI 3's first server's
+    path (`https://api.example.com/v1` -> `/v1`; Connexion serves there)."""
+    if version == "2":
+        return doc.scalar(doc.get(doc.root, "basePath")) or ""
+    servers = doc.get(doc.root, "servers")
+    first = servers.value[0] if isinstance(servers, yaml.SequenceNode) and servers.value else None
+    url = doc.scalar(doc.get(first, "url")) or ""
+    return urlsplit(url).path if "://" in url else url
+
+
+def _security(doc: _Doc, node: Any) -> tuple[str, ...] | None:
+    """The schemes a `security:` list requires; `()` for `security: []`; None when one alternative is
+    `{}` (authentication optional)."""
+    names: list[str] = []
+    for requirement in node.value if isinstance(node, yaml.SequenceNode) else ():
+        schemes = [k for k, _ in doc.items(requirement)]
+        if not schemes:
+            return None
+        names += [k for k in schemes if k not in names]
+    return tuple(names)
+
+
+def _operations(doc: _Doc, version: str) -> Iterator[ApiOperation]:
+    """Operations whose `operationId` names a Python function by its dotted path (Connexion's routing:
+    `api.users.login`, or a bare name under `x-openapi-router-controller`)."""
+    base = _base_path(doc, version)
+    default = doc.get(doc.root, "security")
+    for route, item in doc.items(doc.get(doc.root, "paths")):
+        item, _ = doc.deref(item)
+        for method in _METHODS:
+            op = doc.get(item, method)
+            node = doc.get(op, "operationId")
+            name = doc.scalar(node)
+            if not name:
+                continue
+            controller = doc.scalar(doc.get(op, "x-openapi-router-controller")) or doc.scalar(doc.get(item, "x-openapi-router-controller"))
+            handler = f"{controller}.{name}" if controller else name
+            if not _DOTTED.fullmatch(handler):
+                continue  # `getUser`: a name for client generators, not a Python function
+            required = doc.get(op, "security")
+            security = _security(doc, required if required is not None else default)
+            yield ApiOperation(method.upper(), "/" + "/".join(p for p in (base + route).split("/") if p), handler, security, _span(node))

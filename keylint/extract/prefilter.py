@@ -29,6 +29,7 @@ PREFILTER_WORDS: dict[str, tuple[bytes, ...]] = {
     "routes": (
         b"route", b"urlpatterns", b"flask", b"quart", b"fastapi", b"starlette", b"aiohttp", b"sanic", b"bottle",
         b"rest_framework", b"methodview", b"blueprint", b"as_view", b"add_url_rule", b"before_request",
+        b"graphene", b"strawberry", b"ariadne", b"graphql", b"connexion",
     ),
     # KL3xx: ORMs and schema libraries, user-model settings, id-carrying dicts and cookies, GraphQL types
     "models": (

@@ -46,6 +46,10 @@ class RouteCatalog:
     random_modules: frozenset[str]
     request_data: frozenset[str]
     request_identity: frozenset[str]
+    mutation_bases: dict[str, tuple[str, ...]]  # graphene base class -> the resolver methods of its subclasses
+    mutation_decorators: frozenset[str]  # `@strawberry.mutation`
+    mutation_objects: dict[str, str]  # ariadne `MutationType()` / `ObjectType("Mutation")` -> type name ("" for any)
+    graphql_endpoints: frozenset[str]  # views and apps that serve a schema (`GraphQLView`, `GraphQLRouter`)
 
 
 _INDEXES: dict[str, RouteCatalog] = {}
@@ -91,6 +95,10 @@ def route_catalog(catalog: Catalog) -> RouteCatalog:
         random_modules=frozenset(e["module"] for e in catalog.table("random_source") if "module" in e),
         request_data=frozenset(e["name"] for e in req if e.get("kind") == "data"),
         request_identity=frozenset(e["name"] for e in req if e.get("kind") == "identity"),
+        mutation_bases={e["base"]: tuple(e.get("methods", ("mutate",))) for e in catalog.table("graphql_mutation") if "base" in e},
+        mutation_decorators=frozenset(e["decorator"] for e in catalog.table("graphql_mutation") if "decorator" in e),
+        mutation_objects={e["object"]: e.get("type_name", "") for e in catalog.table("graphql_mutation") if "object" in e},
+        graphql_endpoints=frozenset(e["call"] for e in catalog.table("graphql_endpoint")),
     )
     _INDEXES[catalog.digest] = index
     return index

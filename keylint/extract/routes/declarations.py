@@ -13,7 +13,8 @@ import libcst as cst
 from keylint.extract.pyvisit import FactVisitor, ModuleState, argument, dotted, string_value
 from keylint.extract.routes.catalog import last_part, route_catalog
 from keylint.extract.routes.facts import (
-    ClassInfo, Decorator, FunctionInfo, Hook, Instance, Mount, Param, Route, RouterObject, parse_path_params, route_facts,
+    ClassInfo, Decorator, FunctionInfo, Hook, Instance, Mount, Param, Route, RouterObject, graphql_route, parse_path_params,
+    route_facts,
 )
 
 _VIEW_ATTRS = frozenset(
@@ -30,6 +31,7 @@ class RouteDeclarationVisitor(FactVisitor):
         self.lists: list[tuple[cst.CSTNode, str]] = []  # route lists being built: (node, owner name)
         self.prefix_keywords = frozenset(e["prefix"] for e in self.rc.factories.values() if "prefix" in e)
         self.module_lists: dict[str, tuple[str, ...]] = {}  # middleware lists by name: `MIDDLEWARE = BASE_MIDDLEWARE`
+        self.mutation_objects: set[str] = set()  # ariadne mutation types made here: `mutation = MutationType()`
 
     # ---- names ----
     def qual(self, node: cst.BaseExpression | None) -> str | None:
@@ -124,6 +126,7 @@ class RouteDeclarationVisitor(FactVisitor):
         self.rf.functions[qual] = FunctionInfo(qual, self.span(node.name), cls, tuple(params), decorators)
         for d, dec in zip(node.decorators, decorators):
             self.route_decorator(d, dec, qual, "function")
+            self.mutation_decorator(d, dec, qual)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         qual = self.scope
@@ -179,6 +182,16 @@ class RouteDeclarationVisitor(FactVisitor):
         self.rf.routes.append(
             Route(framework, owner, path, parse_path_params(path), methods, handler, kind, self.span(node), True, deps)
         )
+
+    def mutation_decorator(self, node: cst.Decorator, dec: Decorator, handler: str) -> None:
+        """`@strawberry.mutation`, ariadne's `@mutation.field("login")`: a resolver of a mutation, a route
+        of the GraphQL endpoint (the linker gives it the endpoint's URL). Graphene's `Mutation.mutate`
+        is found by the linker, which sees project base classes."""
+        d = node.decorator
+        func = d.func if isinstance(d, cst.Call) else d
+        ariadne = isinstance(func, cst.Attribute) and func.attr.value == "field" and self.qualname(func.value) in self.mutation_objects
+        if dec.name in self.rc.mutation_decorators or (ariadne and isinstance(d, cst.Call)):
+            self.rf.routes.append(graphql_route(handler, self.span(node), True))
 
     def methods(self, call: cst.Call, entry: dict[str, Any]) -> tuple[str, ...]:
         if "methods" in entry:
@@ -330,6 +343,10 @@ class RouteDeclarationVisitor(FactVisitor):
             if q in self.rc.auth_dependencies:
                 for n in names:
                     self.rf.scheme_objects[n] = q
+            if q in self.rc.mutation_objects and (
+                not self.rc.mutation_objects[q] or string_value(argument(value, 0, "name")) == self.rc.mutation_objects[q]
+            ):
+                self.mutation_objects.update(names)  # `mutation = MutationType()`, `ObjectType("Mutation")`
             if q is not None and q not in self.rc.factories and not self.stack and last_part(q)[:1].isupper():
                 for n in names:
                     self.instance(n, value, q)
@@ -408,6 +425,10 @@ class RouteDeclarationVisitor(FactVisitor):
             target = self.qual(argument(node, 0, "f"))
             if target:
                 self.rf.hooks.append(Hook(self.qualname(node.func.value) or "<expr>", target, self.span(node)))
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "set_field" and self.qualname(node.func.value) in self.mutation_objects:
+            resolver = self.qual(argument(node, 1, "resolver"))
+            if resolver:  # ariadne `mutation.set_field("login", resolve_login)`
+                self.rf.routes.append(graphql_route(resolver, self.span(node), False))
         if self._provides_list(node, q):
             for a in node.args:
                 if isinstance(a.value, (cst.List, cst.Tuple)):

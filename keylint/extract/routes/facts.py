@@ -40,6 +40,7 @@ from keylint.extract.facts import PythonFacts
 from keylint.model import Span
 
 FAMILY = "routes"
+GRAPHQL = "graphql"  # the framework of a mutation resolver's route (its path is the GraphQL endpoint's)
 
 
 
@@ -282,6 +283,11 @@ def parse_path_params(path: str) -> tuple[PathParam, ...]:
                 seen.add(name)
                 out.append(PathParam(name, m.group("conv") or ""))
     return tuple(out)
+
+
+def graphql_route(handler: str, span: Span, decorated: bool) -> Route:
+    """A mutation resolver as a route: POST to the GraphQL endpoint, whose path the linker fills in."""
+    return Route(GRAPHQL, None, "", (), ("POST",), handler, "function", span, decorated)
 
 
 def route_facts(facts: PythonFacts) -> RouteFacts:

@@ -136,7 +136,13 @@ class HandlerFlowVisitor(FactVisitor):
         if isinstance(node, cst.Attribute):
             if isinstance(node.value, cst.Name) and node.value.value == self.self_name() and node.attr.value == "request":
                 return True
+            if node.attr.value == "context" and isinstance(node.value, cst.Name) and node.value.value == "info" and self.fn is not None and "info" in self.fn.params:
+                return True  # a GraphQL resolver's `info.context`: the request (graphene, ariadne)
+            if node.attr.value == "request" and self.is_request(node.value):
+                return True  # strawberry: `info.context.request`
             return self.qualname(node) in _REQUEST_GLOBALS
+        if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            return string_value(node.slice[0].slice.value) == "request" and self.is_request(node.value)  # `info.context["request"]`
         return False
 
     def sources(self, node: cst.BaseExpression | None) -> Sources:

@@ -72,6 +72,9 @@ class RouteAccess:
 
     def decorator_access(self, path: str, name: str, keywords: tuple[tuple[str, tuple[str, ...]], ...], args: tuple[str, ...]) -> Access | None:
         last = name.rpartition(".")[2]
+        permission_classes = dict(keywords).get("permission_classes")
+        if permission_classes:  # `@strawberry.mutation(permission_classes=[IsAuthenticated])`
+            return self._permissions(permission_classes, f"@{last}(permission_classes=...)")
         for entry in self.rc.auth_decorators:
             if entry.get("call") == name or entry.get("name") == last:
                 if entry.get("permission_list"):

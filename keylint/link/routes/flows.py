@@ -11,6 +11,7 @@ from keylint.link.routes.topology import RouteTopology
 
 _MAX_CALL_DEPTH = 6
 _CONSTRUCTION = frozenset({"__init__", "__call__", "is_valid", "save", "create", "update", "to_representation", "get_token"})
+_CONNEXION_IDENTITY = frozenset({"user", "token_info"})  # what Connexion's security handler verified
 _SERIALIZER_ENTRY = ("validate", "create", "update", "save", "to_representation", "get_token")
 
 
@@ -56,18 +57,22 @@ class HandlerFlows:
             cls = self.facts[route.class_path].classes.get(route.class_name)
             concrete = (route.class_path, cls) if cls is not None else None
         for path, info in self.entry_points(route, entry):
-            env = self._handler_env(path, info)
+            env = self._handler_env(path, info, route.framework)
             self._follow_calls(path, info, env, {}, frozenset(), result, (), 0, set(), True, concrete)
         self._analyses[key] = result
         return result
 
-    def _handler_env(self, path: str, info: FunctionInfo) -> dict[str, Origins]:
+    def _handler_env(self, path: str, info: FunctionInfo, framework: str) -> dict[str, Origins]:
         """Handler parameters: the request's data, except dependencies (an authenticated user is a
-        verified identity, a form class is request data, a database session is nothing)."""
+        verified identity, a form class is request data, a database session is nothing) and what
+        Connexion passes from the verified token (`user`, `token_info`)."""
         env: dict[str, Origins] = {}
         for i, p in enumerate(info.params):
             if info.cls is not None and i == 0 and p.position == 0:
                 continue  # self / cls
+            if framework == "connexion" and p.name in _CONNEXION_IDENTITY:
+                env[p.name] = frozenset({Origin.CREDENTIAL})
+                continue
             d = self.access.param_dependency(path, p)
             if d is not None:
                 verdict = self.access.dependency_access(d[0], d[1])

@@ -8,9 +8,12 @@ from __future__ import annotations
 from typing import Callable, Iterator, TypeVar
 
 from keylint.extract.routes.catalog import RouteCatalog
-from keylint.extract.routes.facts import FAMILY, ClassInfo, FunctionInfo, Route, RouteFacts, RouterObject, parse_path_params
+from keylint.extract.routes.facts import (
+    FAMILY, GRAPHQL, ClassInfo, FunctionInfo, Mount, Route, RouteFacts, RouterObject, graphql_route, parse_path_params,
+)
+from keylint.extract.facts import ApiOperation
 from keylint.link.project import Project
-from keylint.link.routes.linked import AccessJudge, Handler, LinkedRoute, Node, Where, join_path
+from keylint.link.routes.linked import Access, AccessJudge, Handler, LinkedRoute, Node, Where, join_path
 from keylint.model import Span
 
 T = TypeVar("T")
@@ -62,10 +65,92 @@ class RouteTopology:
     def link(self, judge: AccessJudge) -> list[LinkedRoute]:
         """Every route of the project, linked; `judge` decides what protects each one."""
         out: list[LinkedRoute] = []
+        endpoint = self._graphql_endpoint(judge)
         for path, rf in sorted(self.facts.items()):
             for route in rf.routes:
-                out.extend(self._link(path, route, judge))
+                if route.framework == GRAPHQL:
+                    out.extend(self._link_mutation(path, route, judge, endpoint))
+                else:
+                    out.extend(self._link(path, route, judge))
+            for route in self._graphene_mutations(path, rf):
+                out.extend(self._link_mutation(path, route, judge, endpoint))
+        for path, facts in self.project.files.items():
+            for op in facts.operations:
+                out.extend(self._link_operation(path, op, judge))
         return out
+
+    # ---- Connexion: an OpenAPI operation routed to a Python function by its operationId ----
+    def _link_operation(self, spec: str, op: ApiOperation, judge: AccessJudge) -> Iterator[LinkedRoute]:
+        found = self.project.names.follow_qualified(
+            op.handler, lambda p, n: (p, self.facts[p].functions[n]) if p in self.facts and n in self.facts[p].functions else None
+        )
+        if found is None:
+            return  # a function outside the project, or a module keylint did not parse
+        hpath, info = found
+        route = Route("connexion", None, op.path, parse_path_params(op.path), (op.method,), info.qualname, "function", op.span, False)
+        handler = Handler(hpath, info.qualname, info.span, route.methods)
+        access = judge(hpath, route, "connexion", op.path, [handler], None, [], [])
+        if op.security and access.state == "public":
+            access = Access("authenticated", f"OpenAPI security: {', '.join(op.security)}")
+        elif access.state == "public":
+            access = Access("public", "its OpenAPI operation requires no security" if op.security is not None else "its OpenAPI security is optional")
+        chain: tuple[Where, ...] = ((spec, op.span, f"routed by operationId {op.handler}"),)
+        yield LinkedRoute(spec, route, "connexion", op.path, route.path_params, route.methods, (handler,), chain, access)
+
+    # ---- GraphQL: mutation resolvers are routes of the endpoint that serves the schema ----
+    def _graphene_mutations(self, path: str, rf: RouteFacts) -> Iterator[Route]:
+        """`class Login(graphene.Mutation)` (or a subclass of a project base that is one) with its own
+        `mutate`: a resolver, so a route."""
+        for cls in rf.classes.values():
+            methods = next((self.rc.mutation_bases[b] for b in self.all_bases(path, cls) if b in self.rc.mutation_bases), ())
+            for method in methods:
+                info = rf.functions.get(f"{cls.qualname}.{method}")
+                if info is not None:
+                    yield graphql_route(info.qualname, info.span, False)
+
+    def _serves_graphql(self, path: str, name: str) -> bool:
+        """`name` is a view or app that serves a GraphQL schema: a catalogued one, a project subclass of
+        one (`class OverriddenView(GraphQLView)`), or a module-level instance of one."""
+        if name in self.rc.graphql_endpoints:
+            return True
+        instance = self.facts[path].instances.get(name)
+        if instance is not None and instance.cls in self.rc.graphql_endpoints:
+            return True
+        found = self.klass(path, name)
+        return found is not None and any(b in self.rc.graphql_endpoints for b in self.all_bases(*found))
+
+    def _graphql_endpoint(self, judge: AccessJudge) -> tuple[str, tuple[Where, ...], Access | None]:
+        """Where the project serves its schema (full path, registration chain) and what protects it;
+        a public endpoint first, since any public one reaches every mutation. Unknown: `/graphql`."""
+        found: list[tuple[str, tuple[Where, ...], Access]] = []
+        for path, rf in sorted(self.facts.items()):
+            declared = [(r, r.owner) for r in rf.routes if r.framework != GRAPHQL and self._serves_graphql(path, r.handler)]
+            declared += [(_mount_route(m), m.parent) for m in rf.mounts if self._serves_graphql(path, m.child)]
+            for route, owner in declared:
+                node = self.container(path, owner) if owner else None
+                chains = self._chains(node) if node is not None else [([], [], [], [])]
+                chains.sort(key=lambda c: (len(c[0]), [p or "" for p in c[0]]))
+                prefixes, deps, mounts, nodes = chains[0]
+                full = join_path(*prefixes, route.path)
+                cls = self.klass(path, route.handler) if route.handler_kind == "class" else None
+                access = judge(path, route, route.framework, full, [], cls, [*deps, *route.dependencies], nodes)
+                found.append((full, ((path, route.span, f"serves the GraphQL schema at {full}"), *mounts), access))
+        if not found:
+            return "/graphql", (), None
+        found.sort(key=lambda f: (f[2].state != "public", "graphql" not in f[0].lower(), f[0]))
+        return found[0]
+
+    def _link_mutation(self, path: str, route: Route, judge: AccessJudge, endpoint: tuple[str, tuple[Where, ...], Access | None]) -> Iterator[LinkedRoute]:
+        found = self.function(path, route.handler)
+        if found is None:
+            return
+        full, chain, endpoint_access = endpoint
+        handler = Handler(found[0], found[1].qualname, found[1].span, route.methods)
+        access = judge(path, route, GRAPHQL, full, [handler], None, [], [])
+        if endpoint_access is not None and endpoint_access.state != "public" and access.state == "public":
+            access = endpoint_access  # `login_required(GraphQLView.as_view(...))` protects every resolver
+        registration: tuple[Where, ...] = () if route.decorated else ((path, route.span, "resolves a GraphQL mutation"),)
+        yield LinkedRoute(path, route, GRAPHQL, full, (), route.methods, (handler,), (*registration, *chain), access)
 
     def _containers(self, path: str) -> set[str]:
         """Route containers defined in this module: router objects, and lists of routes
@@ -257,3 +342,8 @@ class RouteTopology:
                 generic = next((m for b in self.all_bases(cpath, info) if (m := _GENERIC_VIEW_METHODS.get(b.rpartition(".")[2]))), ("POST",))
                 entries.append(Handler(cpath, info.qualname, info.span, route.methods or generic))
         return entries, cls
+
+
+def _mount_route(m: Mount) -> Route:
+    """A mount of a GraphQL app (`app.mount("/graphql", GraphQL(schema))`) as the route it serves."""
+    return Route("", m.parent, m.prefix or "", (), (), m.child, "function", m.span, False, m.dependencies)
