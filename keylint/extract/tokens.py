@@ -578,6 +578,9 @@ class TokenVisitor(FactVisitor):
             if node.func.attr.value == "validate" and fn is not None:
                 for i in fn.bound.get(node.func.value.value, ()):
                     self.extra.setdefault(i, {})["validated"] = True
+                helper = fn.keys_from.get(node.func.value.value)
+                if helper is not None:  # `claims = get_decoded_token(t); claims.validate()`: the caller checks them
+                    self.out.validated_returns.add(helper)
         if qual is None:
             return
         entry = self.calls.get(qual)
