@@ -10,10 +10,11 @@ def _found(root, codes: tuple[str, ...]) -> dict[tuple[str, int, str], tuple[str
     return {(f.location.path, f.location.span.line, f.code): (f.severity.value, f.message) for f in scan_project(root).findings if f.code in codes}
 
 
-def test_claims_only_logged_or_read_by_a_standalone_script_are_low() -> None:
+def test_claims_only_logged_are_low_and_a_script_is_judged_by_what_it_serves() -> None:
     found = _found(FIXTURES / "kl5-peek-verify", ("KL501",))
     assert found[("api/peek.py", 68, "KL501")][0] == "low"
-    assert found[("scripts/inspect_token.py", 12, "KL501")][0] == "low"
+    assert ("scripts/inspect_token.py", 12, "KL501") not in found  # a CLI that serves nothing
+    assert found[("scripts/preview_server.py", 14, "KL501")][0] == "critical"  # a script that serves a route
     assert found[("api/peek.py", 22, "KL501")][0] == "critical"  # claims returned as the user's
     assert "by hand" in found[("api/by_hand.py", 14, "KL501")][1]
 

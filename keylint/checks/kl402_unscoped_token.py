@@ -3,9 +3,11 @@ without a key id where its keys rotate."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft
+from keylint.link.applications import TESTS
 from keylint.model import Severity
 
 CODE = "KL402"
@@ -16,6 +18,26 @@ _CONSEQUENCES = (
 
 
 def check(ctx: Context) -> Iterator[Draft]:
+    """Tests are no deployment: a test's bare mint or decode only echoes a fault of the application
+    it tests, so test modules are reported only where the application itself is, once per module
+    (the module's other sites as related locations)."""
+    own: list[Draft] = []
+    in_tests: dict[str, list[Draft]] = {}
+    apps = ctx.tokens.apps
+    for draft in _sites(ctx):
+        if apps.of(draft.path) == TESTS:
+            in_tests.setdefault(draft.path, []).append(draft)
+        else:
+            own.append(draft)
+    yield from own
+    if not any(apps.own(d.path) for d in own):
+        return
+    for path in sorted(in_tests):
+        first, *rest = in_tests[path]
+        yield replace(first, related=tuple((d.path, d.span, "another unscoped site of this test module") for d in rest))
+
+
+def _sites(ctx: Context) -> Iterator[Draft]:
     tp = ctx.tokens
     apps = tp.apps
     # purposes are counted per application: tests are measured against the application they test,

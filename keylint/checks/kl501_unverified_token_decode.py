@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft
+from keylint.extract.routes.facts import FAMILY as ROUTES, RouteFacts
 from keylint.extract.token_facts import Const, TokenCall
 from keylint.link.tokens import TokenProject
 from keylint.model import Severity
@@ -25,6 +26,8 @@ def check(ctx: Context) -> Iterator[Draft]:
             continue  # reading exp to decide when to refresh trusts no identity or permission
         if tp.verified_before_use(path, read):
             continue  # peek, then verify the same token: the usual way to choose the key
+        if _serves_nothing(ctx, path):
+            continue  # a standalone CLI (a diagnostic printing a token's claims): only its own user hands it tokens
         yield Draft(CODE, path, read.span, _message(tp, path, read), token=_token(read), severity=_severity(tp, path, read))
     for path, setting in tp.settings("verify-signature"):
         value = tp.value(path, setting.value)
@@ -34,6 +37,16 @@ def check(ctx: Context) -> Iterator[Draft]:
                 f"{setting.name} = False turns off signature verification: every forged token is accepted.",
                 token=f"verify-setting:{setting.name}",
             )
+
+
+def _serves_nothing(ctx: Context, path: str) -> bool:
+    """A standalone script (runs as a program, no module imports it) that declares no route: the
+    tokens it reads come from whoever runs it, and nothing it decides on them grants anybody else
+    anything."""
+    if path not in ctx.tokens.apps.scripts:  # under a test path too: a diagnostic named test_*.py
+        return False
+    routes = ctx.project.python[path].families.get(ROUTES)
+    return not (isinstance(routes, RouteFacts) and (routes.routes or routes.mounts or routes.hooks))
 
 
 def _message(tp: TokenProject, path: str, read: TokenCall) -> str:
@@ -65,7 +78,8 @@ def _token(read: TokenCall) -> str:
 
 def _severity(tp: TokenProject, path: str, read: TokenCall) -> Severity | None:
     """At most low where nothing is decided on the claims (they are only printed, logged or
-    asserted on), and in programs that are not the application (standalone scripts, examples)."""
-    if tp.output_only(read) or tp.apps.of(path).startswith(("script:", "example:", "docs:")):
+    asserted on), and in examples and docs. A standalone script that gets here serves routes: it is
+    a deployment of its own."""
+    if tp.output_only(read) or tp.apps.of(path).startswith(("example:", "docs:")):
         return Severity.LOW
     return None

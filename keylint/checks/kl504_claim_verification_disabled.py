@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from keylint.checks.base import Context, Draft
-from keylint.extract.token_facts import Const
+from keylint.extract.token_facts import Const, TokenCall
 
 CODE = "KL504"
 _CLAIMS = {"verify_exp": "expiry (exp)", "verify_aud": "audience (aud)", "verify_iss": "issuer (iss)"}
@@ -13,6 +13,8 @@ _CLAIMS = {"verify_exp": "expiry (exp)", "verify_aud": "audience (aud)", "verify
 
 def check(ctx: Context) -> Iterator[Draft]:
     tp = ctx.tokens
+    # a helper that returns the claims it decoded leaves validate() to its callers
+    validated_by_caller = {name for tf in tp.facts.values() for name in tf.validated_returns}
     for path, call in tp.calls("decode"):
         if tp.signature_off(path, call):
             continue  # KL501 already says nothing is checked
@@ -27,7 +29,7 @@ def check(ctx: Context) -> Iterator[Draft]:
                 "service or purpose, are accepted. Keep the checks on and pass the expected values.",
                 token=f"claims-off:{call.api}:{call.scope}:{','.join(off)}",
             )
-        elif call.validated is False:
+        elif call.validated is False and not _returned_to_a_validating_caller(call, validated_by_caller):
             method = tp.call_entries.get(call.api, {}).get("validate_method", "validate")
             yield Draft(
                 CODE, path, call.span,
@@ -55,3 +57,8 @@ def check(ctx: Context) -> Iterator[Draft]:
                 "governs is off, so tokens are accepted after they expire. Set it to True.",
                 token=f"claims-off-default:{entry['name']}",
             )
+
+
+def _returned_to_a_validating_caller(call: TokenCall, validated: set[str]) -> bool:
+    """The decoded claims are returned, and a caller of this function calls validate() on them."""
+    return any(u.kind == "return" for u in call.uses) and call.scope.rpartition(".")[2] in validated

@@ -215,6 +215,7 @@ class TokenFacts:
     config_keys: list[tuple[str, str]] = field(default_factory=list)  # (owner, key) of `owner.config[key] = ...`  # settings strings naming what signs with the framework secret
     parameters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # function scope -> all its parameter names
     script: bool = False  # the module runs as a program (`if __name__ == "__main__":`)
+    validated_returns: set[str] = field(default_factory=set)  # last names of functions whose returned claims a caller validates
 
 
 def token_facts(py: Any) -> TokenFacts:

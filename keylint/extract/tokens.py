@@ -45,6 +45,7 @@ from keylint.extract.walk import TRIVIA, walk
 
 # ---- the visitor ----
 
+_TOKEN_NAME_WORDS = frozenset({"token", "jwt"})  # a name that holds a token (`jwt_token`, `encoded_token`)
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "echo", "secho"})
 _B64 = frozenset({"base64.b64decode", "base64.urlsafe_b64decode", "base64.standard_b64decode", "base64.decodebytes"})
 _TIMEDELTA = frozenset({"datetime.timedelta", "timedelta"})
@@ -352,7 +353,10 @@ class TokenVisitor(FactVisitor):
         self.out.parameters[self.scope] = tuple(sorted(fn.params))
         tokens = {self.out.calls[i].token for i in fn.calls} - {None}
         for ps in fn.passes:
-            if tokens & ({n for n in ps.positional if n} | {n for _, n in ps.keywords}):
+            passed = {n for n in ps.positional if n} | {n for _, n in ps.keywords}
+            # a function without token calls of its own may still hand one token to a peek and to a
+            # verifier (`if is_ours(token): verify(token)`): keep what it passes under a token's name
+            if tokens & passed or (not fn.calls and any(_TOKEN_NAME_WORDS.intersection(split_words(n)) for n in passed)):
                 self.out.passes.append(ps)
         if fn.hand_verified:  # the function checks an HMAC itself: its hand-decoded claims are not unverified
             for i in fn.calls:
@@ -574,6 +578,9 @@ class TokenVisitor(FactVisitor):
             if node.func.attr.value == "validate" and fn is not None:
                 for i in fn.bound.get(node.func.value.value, ()):
                     self.extra.setdefault(i, {})["validated"] = True
+                helper = fn.keys_from.get(node.func.value.value)
+                if helper is not None:  # `claims = get_decoded_token(t); claims.validate()`: the caller checks them
+                    self.out.validated_returns.add(helper)
         if qual is None:
             return
         entry = self.calls.get(qual)
@@ -602,6 +609,13 @@ class TokenVisitor(FactVisitor):
     def _pass(self, fn: _Function, node: cst.Call, callee: str) -> None:
         positional = tuple(dotted(a.value) for a in node.args if a.keyword is None and not a.star)
         keywords = tuple((a.keyword.value, d) for a in node.args if a.keyword is not None for d in (dotted(a.value),) if d is not None)
+        # `f(**kwargs)` with a dict built here: its plain-name entries are keywords too
+        unpacked = tuple(
+            (key, value.name)
+            for a in node.args if a.star == "**"
+            for key, value in self.shape_of(a.value).keys.items() if isinstance(value, Name)
+        )
+        keywords += unpacked
         if any(positional) or keywords:
             line = self.span(node).line
             fn.passes.append(TokenPass(self.scope, callee, line, positional, keywords, self._branch(line)[0]))

@@ -43,6 +43,7 @@ from keylint.model import Span
 _UNKNOWN = Unknown()
 _TIMING_CLAIMS = frozenset({"exp", "iat", "nbf"})
 _TYPE_CLAIMS = ("token_type", "type", "typ", "token_use", "kind", "purpose")
+_HAND_ON_DEPTH = 2  # helpers that hand a token on to the one that verifies it
 _TOKEN_WORDS = frozenset({"token", "tokens", "jwt", "link", "links", "url", "signature"})
 _CLAUSE = re.compile(r"\s*(===|==|~=|>=|<=|!=|>|<|\^|~)?\s*v?(\d+)(?:\.(\d+))?")
 
@@ -313,13 +314,20 @@ class TokenProject:
                     if v.scope == p.scope and v.token == passed and self._verifies(caller_path, v) and not _exclusive(v.branch, p.branch):
                         if v.key_from == function or v.span.line < p.line or returned is None:
                             return True
+                # the caller hands what it passed here to a helper that verifies it (`if is_ours(t): claims = verify(t)`)
+                for q in tf.passes:
+                    if q is p or q.scope != p.scope or passed not in _passed(q) or _exclusive(q.branch, p.branch):
+                        continue
+                    if (q.line < p.line or returned is None) and self._verifies_parameter(caller_path, q.scope, q, passed):
+                        return True
         return False
 
     def _verifies(self, path: str, call: TokenCall) -> bool:
         return call.operation == "decode" and not self.signature_off(path, call)
 
-    def _verifies_parameter(self, path: str, caller_scope: str, p: TokenPass, token: str) -> bool:
-        """`p` hands `token` to a project function that verifies the parameter it arrives in."""
+    def _verifies_parameter(self, path: str, caller_scope: str, p: TokenPass, token: str, depth: int = 0) -> bool:
+        """`p` hands `token` to a project function that verifies the parameter it arrives in, itself
+        or through a helper it hands that parameter on to (`jwt_decode(t)` -> `manager.decode(t)`)."""
         for target_path, tf in self.facts.items():
             for v in tf.calls:
                 if v.scope.rpartition(".")[2] != p.callee or not self._verifies(target_path, v) or v.token is None:
@@ -327,6 +335,15 @@ class TokenProject:
                 index = self._parameter_index(target_path, v.scope, v.token)
                 if index is not None and _argument(p, index) == token:
                     return True
+            if depth >= _HAND_ON_DEPTH:
+                continue
+            for q in tf.passes:
+                if q.scope.rpartition(".")[2] != p.callee or q is p:
+                    continue
+                for name in _passed(q):
+                    index = self._parameter_index(target_path, q.scope, name)
+                    if index is not None and _argument(p, index) == token and self._verifies_parameter(target_path, q.scope, q, name, depth + 1):
+                        return True
         return False
 
     def _parameter_index(self, path: str, scope: str, name: str) -> tuple[int, str] | None:

@@ -20,6 +20,9 @@ _SUBJECT_WORDS = frozenset(
      "principal", "userid", "owner", "impersonate", "as"}
 )
 
+# Keys of a token payload that name a file on the server: the token opens that file.
+_FILE_WORDS = frozenset({"file", "path", "filename", "filepath"})
+
 
 @dataclass(frozen=True, slots=True)
 class RouteCatalog:
@@ -126,6 +129,16 @@ def mentions_credential(name: str) -> bool:
 
 def is_subject_key(key: str) -> bool:
     return bool(words(key) & _SUBJECT_WORDS)
+
+
+def subject_keys(keys: list[str]) -> list[str]:
+    """The keys of a payload that say whose token it is, or what it opens: those made only of
+    subject words (`id`, `user_id`) when there are any, else every key with one (`target_id`), else
+    a server file path (`file`, `path`: a download token opens whatever file it names). Beside an
+    `id`, an `integration_id` names an integration, not a second account."""
+    found = [k for k in keys if is_subject_key(k)]
+    pure = [k for k in found if words(k) <= _SUBJECT_WORDS]
+    return pure or found or [k for k in keys if words(k) & _FILE_WORDS]
 
 
 def short(code: str) -> str:

@@ -15,7 +15,7 @@ import libcst as cst
 
 from keylint.catalog import split_words
 from keylint.extract.pyvisit import FactVisitor, ModuleState, argument, dotted, string_value
-from keylint.extract.routes.catalog import is_subject_key, last_part, mentions_credential, minter_by_name, route_catalog, short, words
+from keylint.extract.routes.catalog import is_subject_key, last_part, mentions_credential, minter_by_name, route_catalog, short, subject_keys, words
 from keylint.extract.routes.facts import (
     CONST, CREDENTIAL, NONE, RANDOM, REQUEST, Arg, CallSite, Constructed, CredentialCheck, FromCall, FromParam, FunctionInfo, InstanceOf, Mint,
     Origin, Reach, Source, Sources, route_facts,
@@ -270,14 +270,16 @@ class HandlerFlowVisitor(FactVisitor):
         """Sources of whose token a value names; None for a payload with no subject-like key."""
         if isinstance(node, cst.Dict):
             keys = [(string_value(e.key), e.value) for e in node.elements if isinstance(e, cst.DictElement)]
-            subject = [v for k, v in keys if isinstance(k, str) and is_subject_key(k)]
+            chosen = set(subject_keys([k for k, _ in keys if isinstance(k, str)]))
+            subject = [v for k, v in keys if isinstance(k, str) and k in chosen]
             if subject:
                 return frozenset().union(*(self.sources(v) for v in subject))
             if all(isinstance(k, str) for k, _ in keys) and not any(isinstance(e, cst.StarredDictElement) for e in node.elements):
                 return None
             return self.sources(node)
         if isinstance(node, cst.Call) and dotted(node.func) == "dict":
-            subject = [a.value for a in node.args if a.keyword is not None and is_subject_key(a.keyword.value)]
+            chosen = set(subject_keys([a.keyword.value for a in node.args if a.keyword is not None]))
+            subject = [a.value for a in node.args if a.keyword is not None and a.keyword.value in chosen]
             if subject:
                 return frozenset().union(*(self.sources(v) for v in subject))
             if all(a.keyword is not None for a in node.args):
@@ -388,7 +390,9 @@ class HandlerFlowVisitor(FactVisitor):
             if name in fn.dicts and isinstance(k, str) and is_subject_key(k):
                 fn.dicts[name] = (fn.dicts[name] or NONE) | self.sources(value)
                 fn.dict_text[name] = self.text(value)
-            fn.vars[name] = fn.vars.get(name, self.name_sources(target.value)) | self.sources(value)
+            if not (isinstance(k, str) and not is_subject_key(k)):
+                # `claims["exp"] = expire`: an entry that names no account adds nothing to whose token it is
+                fn.vars[name] = fn.vars.get(name, self.name_sources(target.value)) | self.sources(value)
             self.add_held(name, value)  # `data["token"] = token`: the dict holds the token now
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
             self.add_held(target.value.value, value)  # `user.token = token`
@@ -555,11 +559,11 @@ class HandlerFlowVisitor(FactVisitor):
         if node is None:
             return "?"
         if isinstance(node, cst.Dict):
-            for e in node.elements:
-                if isinstance(e, cst.DictElement):
-                    k = string_value(e.key)
-                    if isinstance(k, str) and is_subject_key(k):
-                        return self.text(e.value)
+            entries = [(string_value(e.key), e.value) for e in node.elements if isinstance(e, cst.DictElement)]
+            chosen = subject_keys([k for k, _ in entries if isinstance(k, str)])
+            for k, v in entries:
+                if chosen and k == chosen[0]:
+                    return self.text(v)
         return self.text(node)
 
     def call_in_function(self, fn: _Function, node: cst.Call, q: str | None) -> None:
