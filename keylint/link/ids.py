@@ -6,7 +6,8 @@
   share a service lookup (`GET`, `PUT`, `DELETE /tags/{tag_id}` all calling `get(tag_id)`) are
   different routes, each reported.
 - `serving(...)`: the routes that return a schema, serializer or handler-built dict (KL301), so
-  that its severity says who can read the ids it hands out.
+  that its severity says who can read the ids it hands out; `unrouted_views(...)`: when no linked
+  route does, the class-based views that declare it as `serializer_class`, with their own access.
 - `token_subjects` / `is_token_subject(model)`: mints whose subject is a sequential primary key
   (`jwt.encode({"sub": user.id})`, `create_access_token(identity=user.id)`,
   `RefreshToken.for_user(user)`), and unsigned cookies set to one (`set_cookie("userid", obj.userid)`,
@@ -21,11 +22,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 from keylint.extract.model_facts import Lookup
 from keylint.extract.routes.facts import FromParam
 from keylint.link.models import ClassRef, Key, ModelIndex, PrimaryKey, model_label
-from keylint.link.routes import LinkedRoute, RouteProject
+from keylint.link.routes import Access, LinkedRoute, RouteProject
 from keylint.model import Severity, Span
 
 _CONTAINERS = frozenset({"List", "list", "Sequence", "Iterable", "Tuple", "tuple", "Set", "set", "Page", "Dict", "dict", "Optional", "Union", "Annotated"})
@@ -90,6 +92,17 @@ class ResolverId:
     pk: PrimaryKey
     authenticated: bool  # an authentication decorator or marker on the resolver itself
 
+
+@dataclass(frozen=True, slots=True)
+class UnroutedView:
+    """A class-based view that renders a serializer but that no linked URL route reaches."""
+
+    path: str
+    name: str
+    access: Access
+
+
+T = TypeVar("T")
 
 _RESOLVER_CONTEXT = frozenset({"self", "cls", "root", "parent", "info", "_", "obj"})
 
@@ -357,19 +370,43 @@ class IdExposure:
         for route in self.routes.routes():
             for key in sorted(self._used_schemas(route)):
                 roots.setdefault(key, []).append(route)
-        served: dict[Key, list[LinkedRoute]] = {}
-        for root, routes in sorted(roots.items()):
+        return self._spread(roots)
+
+    def _spread(self, roots: dict[Key, list[T]]) -> dict[Key, list[T]]:
+        """What serves each root schema serves every schema nested in it too."""
+        served: dict[Key, list[T]] = {}
+        for root, servers in sorted(roots.items()):
             todo = [root]
             seen = {root}
             while todo:
                 key = todo.pop()
                 bucket = served.setdefault(key, [])
-                bucket.extend(r for r in routes if r not in bucket)
+                bucket.extend(r for r in servers if r not in bucket)
                 for nested in self._nested(key):
                     if nested not in seen:
                         seen.add(nested)
                         todo.append(nested)
         return served
+
+    @cached_property
+    def _viewed(self) -> dict[Key, list[UnroutedView]]:
+        """Schema -> the class-based views that declare it as `serializer_class` but that no linked
+        route reaches (registered through a project router subclass or a helper function the linker
+        does not follow), each with the access its own declarations and the DRF defaults give it."""
+        routed = {(r.class_path, r.class_name) for r in self.routes.routes()}
+        topology = self.routes.topology
+        roots: dict[Key, list[UnroutedView]] = {}
+        for path, rf in sorted(topology.facts.items()):
+            for name, cls in sorted(rf.classes.items()):
+                names = cls.attr("serializer_class")
+                if not names or (path, name) in routed:
+                    continue
+                view = UnroutedView(path, name, self.routes.access.view_access(path, cls))
+                for schema in names:
+                    key = self._schema(path, schema)
+                    if key is not None:
+                        roots.setdefault(key, []).append(view)
+        return self._spread(roots)
 
     def _nested(self, key: Key) -> list[Key]:
         """Schemas a schema embeds: pydantic field annotations, DRF/marshmallow nested serializers."""
@@ -387,3 +424,7 @@ class IdExposure:
     def serving(self, key: Key) -> list[LinkedRoute]:
         """The routes that return this schema or serializer (possibly nested in another)."""
         return self._served.get(key, [])
+
+    def unrouted_views(self, key: Key) -> list[UnroutedView]:
+        """The views no linked route reaches that render this serializer (possibly nested in another)."""
+        return self._viewed.get(key, [])
