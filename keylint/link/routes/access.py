@@ -174,6 +174,13 @@ class RouteAccess:
         bases = self.topology.all_bases(cpath, cls)
         drf = any(b.startswith("rest_framework") for b in bases)
         for p, c in self.topology.class_chain(cpath, cls):
+            # Django's `View.dispatch` runs before every handler: a mixin's override that turns
+            # anonymous callers away (`if not request.user.is_authenticated: return self.handle_no_permission()`)
+            # protects every view built on it
+            if f"{c.qualname}.dispatch" in self.facts[p].functions:
+                verdict = self.guard(p, f"{c.qualname}.dispatch")
+                if verdict is not None:
+                    found.append(Access(verdict, f"{c.qualname}.dispatch turns anonymous callers away"))
             for d in c.decorators:
                 if d.name.rpartition(".")[2] == "method_decorator":
                     for arg in d.args:
