@@ -147,12 +147,18 @@ def _dicts(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
             yield path, d.span, what, f"{d.function}:{d.key}:{source}", pk, ids.function_routes(path, d.scope), []
 
 
-def _exposure(routes: list[LinkedRoute], views: list[UnroutedView]) -> tuple[str, Severity | None]:
+def _exposure(ids: IdExposure, routes: list[LinkedRoute], views: list[UnroutedView]) -> tuple[str, Severity | None]:
     """What the message says about who reads the ids, and the severity that follows from it: the
-    linked routes that return the schema, else the views that render it that no linked route reaches."""
+    linked routes that return the schema, else the views that render it that no linked route reaches.
+    A public route that answers only after checking the caller's credential (a login) hands the ids
+    to an authenticated caller."""
     public = [r for r in routes if r.access.state == "public"]
+    proofs = {id(r): ids.credential_proof(r) for r in public}
+    open_routes = [r for r in public if proofs[id(r)] is None]
+    if open_routes:
+        return f" It is returned by {open_routes[0].label}, which anybody can call ({open_routes[0].access.evidence}).", severity(True, False)
     if public:
-        return f" It is returned by {public[0].label}, which anybody can call ({public[0].access.evidence}).", severity(True, False)
+        return f" It is returned only to callers who proved a credential ({public[0].label} answers after {proofs[id(public[0])]}).", severity(False, False)
     if routes:
         return f" It is returned only by routes that require authentication ({routes[0].label}: {routes[0].access.evidence}).", severity(False, False)
     open_views = [v for v in views if v.access.state == "public"]
@@ -173,5 +179,5 @@ def check(ctx: Context) -> Iterator[Draft]:
             if (path, span) in seen or ids.echoes_url_id(routes, pk):
                 continue
             seen.add((path, span))
-            said, level = _exposure(routes, views)
+            said, level = _exposure(ids, routes, views)
             yield _draft(path, span, what, token, pk, said, level)

@@ -425,6 +425,14 @@ class IdExposure:
         """The routes that return this schema or serializer (possibly nested in another)."""
         return self._served.get(key, [])
 
+    def credential_proof(self, route: LinkedRoute) -> str | None:
+        """Where a route's handler checks a credential before it answers (a login: `verify_password(...)`
+        at app/auth.py:12): what it returns reaches only a caller who proved who they are."""
+        for handler in route.handlers:
+            for path, check in self.routes.analyze(route, handler).checks:
+                return f"{check.what} at {path}:{check.span.line}"
+        return None
+
     def unrouted_views(self, key: Key) -> list[UnroutedView]:
         """The views no linked route reaches that render this serializer (possibly nested in another)."""
         return self._viewed.get(key, [])
