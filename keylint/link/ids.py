@@ -132,6 +132,7 @@ class IdExposure:
         self.models = models
         self.routes = routes
         self._covered: dict[tuple[object, ...], set[Key]] = {}  # each URL that takes a sequential id -> the models it looks up
+        self._methods_seen: dict[Key, set[Key]] = {}  # class -> the schemas its own methods build or return
 
     # ---- KL302 ----
     def _lookups(self, path: str, scope: str, name: str) -> list[tuple[str, Lookup]]:
@@ -399,14 +400,29 @@ class IdExposure:
         for path, rf in sorted(topology.facts.items()):
             for name, cls in sorted(rf.classes.items()):
                 names = cls.attr("serializer_class")
-                if not names or (path, name) in routed:
+                if names is None or (path, name) in routed:
                     continue
                 view = UnroutedView(path, name, self.routes.access.view_access(path, cls))
-                for schema in names:
-                    key = self._schema(path, schema)
-                    if key is not None:
-                        roots.setdefault(key, []).append(view)
+                keys = {k for schema in names if (k := self._schema(path, schema)) is not None} | self._method_schemas(path, name)
+                for key in sorted(keys):
+                    roots.setdefault(key, []).append(view)
         return self._spread(roots)
+
+    def _method_schemas(self, path: str, cls: str) -> set[Key]:
+        """Schemas a class's own methods build or return (`get_serializer_class()` returning one,
+        `DetailSerializer(obj).data` in an action or in a serializer's method field)."""
+        cached = self._methods_seen.get((path, cls))
+        if cached is not None:
+            return cached
+        rf = self.routes.topology.facts.get(path)
+        out: set[Key] = set()
+        self._methods_seen[(path, cls)] = out
+        for info in rf.functions.values() if rf is not None else ():
+            if info.cls != cls:
+                continue
+            names = [c.callee for c in info.calls] + [c.callee.rpartition(".")[0] for c in info.calls if "." in c.callee] + list(info.returns)
+            out |= {k for name in names if (k := self._schema(path, name)) is not None and k != (path, cls)}
+        return out
 
     def _nested(self, key: Key) -> list[Key]:
         """Schemas a schema embeds: pydantic field annotations, DRF/marshmallow nested serializers."""
@@ -419,6 +435,7 @@ class IdExposure:
                 found = self._schema(owner[0], name)
                 if found is not None and found != key and found not in out:
                     out.append(found)
+        out.extend(k for k in sorted(self._method_schemas(*key)) if k not in out)
         return out
 
     def serving(self, key: Key) -> list[LinkedRoute]:
