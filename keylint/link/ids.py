@@ -25,7 +25,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from keylint.extract.model_facts import Lookup
-from keylint.extract.routes.facts import FromParam
+from keylint.extract.routes.facts import FromParam, FunctionInfo
 from keylint.link.models import ClassRef, Key, ModelIndex, PrimaryKey, model_label
 from keylint.link.routes import Access, LinkedRoute, RouteProject
 from keylint.model import Severity, Span
@@ -105,6 +105,16 @@ class UnroutedView:
 T = TypeVar("T")
 
 _RESOLVER_CONTEXT = frozenset({"self", "cls", "root", "parent", "info", "_", "obj"})
+
+
+# Methods that turn an object into a schema's output (`schema.dump(x)`, `Out.model_validate(row)`);
+# any other method called on a schema class (`PrivateUser.get_directory(uid)`) renders nothing.
+_RENDER_METHODS = frozenset({"dump", "dumps", "jsonify", "model_validate", "model_validate_json", "from_orm", "parse_obj", "validate", "construct", "model_construct"})
+
+
+def _built(info: FunctionInfo) -> list[str]:
+    """Names a function calls that may build a schema's output: `S(...)`, and `s.dump(...)` style."""
+    return [c.callee for c in info.calls] + [c.callee.rpartition(".")[0] for c in info.calls if c.callee.rpartition(".")[2] in _RENDER_METHODS]
 
 
 def _identity(route: LinkedRoute) -> tuple[object, ...]:
@@ -349,8 +359,7 @@ class IdExposure:
             info = topology.facts[h.path].functions.get(h.function) if h.path in topology.facts else None
             if info is None:
                 continue
-            names = [c.callee for c in info.calls] + [c.callee.rpartition(".")[0] for c in info.calls if "." in c.callee]
-            names += [a for d in info.decorators for a in d.args]
+            names = _built(info) + [a for d in info.decorators for a in d.args]
             for name in names:
                 key = self._schema(h.path, name)
                 if key is not None:
@@ -420,7 +429,7 @@ class IdExposure:
         for info in rf.functions.values() if rf is not None else ():
             if info.cls != cls:
                 continue
-            names = [c.callee for c in info.calls] + [c.callee.rpartition(".")[0] for c in info.calls if "." in c.callee] + list(info.returns)
+            names = _built(info) + list(info.returns)
             out |= {k for name in names if (k := self._schema(path, name)) is not None and k != (path, cls)}
         return out
 
