@@ -6,7 +6,9 @@ import re
 import tomllib
 from pathlib import Path
 
-ANNOTATION = re.compile(r"(?:#|//|;)\s*(?P<kind>expect|ok|todo-expect):\s*(?P<codes>KL\d{3}(?:\s*,\s*KL\d{3})*)")
+_CODE = r"KL\d{3}(?:\s+(?:critical|high|medium|low))?"  # `KL301 low`: the severity it must have, when stated
+ANNOTATION = re.compile(rf"(?:#|//|;)\s*(?P<kind>expect|ok|todo-expect):\s*(?P<codes>{_CODE}(?:\s*,\s*{_CODE})*)")
+_STATED = re.compile(r"(KL\d{3})(?:\s+(critical|high|medium|low))?")
 _COMMENT = re.compile(r"^\s*(#|//|;)")
 
 Expected = set[tuple[str, int, str]]
@@ -25,7 +27,23 @@ def expected_findings(root: Path, files: list[str]) -> Expected:
 
 def annotated(root: Path, files: list[str], kind: str) -> Expected:
     """(path, line, code) for every annotation of `kind` (`expect`, `ok`, `todo-expect`)."""
-    out: Expected = set()
+    return set(_annotations(root, files, kind))
+
+
+def expected_severities(root: Path, files: list[str]) -> dict[tuple[str, int, str], str]:
+    """The severity an `# expect: KL301 low` annotation (or an EXPECTED.toml `severity`) states."""
+    out = {k: v for k, v in _annotations(root, files, "expect").items() if v is not None}
+    table = root / "EXPECTED.toml"
+    if table.exists():
+        for item in tomllib.loads(table.read_text(encoding="utf-8")).get("expect", []):
+            if "severity" in item:
+                for code in item["codes"]:
+                    out[(item["path"], item["line"], code)] = item["severity"]
+    return out
+
+
+def _annotations(root: Path, files: list[str], kind: str) -> dict[tuple[str, int, str], str | None]:
+    out: dict[tuple[str, int, str], str | None] = {}
     for rel in files:
         try:
             lines = (root / rel).read_text(encoding="utf-8").splitlines()
@@ -37,8 +55,8 @@ def annotated(root: Path, files: list[str], kind: str) -> Expected:
                 continue
             target = next((j for j in range(i + 1, len(lines)) if not _COMMENT.match(lines[j])), None)
             assert target is not None, f"{rel}:{i + 1}: annotation with no line after it"
-            for code in re.findall(r"KL\d{3}", m.group("codes")):
-                out.add((rel, target + 1, code))
+            for code, level in _STATED.findall(m.group("codes")):
+                out[(rel, target + 1, code)] = level or None
     return out
 
 

@@ -12,7 +12,7 @@ from typing import Iterator
 
 from keylint.checks.base import Context, Draft, where
 from keylint.extract.model_facts import FieldFact
-from keylint.link.ids import IdExposure, severity
+from keylint.link.ids import IdExposure, UnroutedView, severity
 from keylint.link.models import DJANGO_USER, ClassRef, Key, ModelIndex, PrimaryKey, model_label
 from keylint.link.routes import LinkedRoute
 from keylint.model import Severity, Span
@@ -42,7 +42,7 @@ def _field_name(f: FieldFact) -> str:
     return f.keyword("serialization_alias") or f.keyword("alias") or f.keyword("source") or f.name
 
 
-Exposed = tuple[str, Span, str, str, PrimaryKey, list[LinkedRoute]]
+Exposed = tuple[str, Span, str, str, PrimaryKey, list[LinkedRoute], list[UnroutedView]]
 
 
 def _pydantic(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
@@ -53,7 +53,7 @@ def _pydantic(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
                 continue
             pk = index.id_target(key, name)
             if pk is not None:
-                yield owner[0], f.span, f"Response schema `{model_label(key)}` field `{f.name}`", f"{model_label(owner)}.{f.name}", pk, ids.serving(key)
+                yield owner[0], f.span, f"Response schema `{model_label(key)}` field `{f.name}`", f"{model_label(owner)}.{f.name}", pk, ids.serving(key), ids.unrouted_views(key)
 
 
 def _explicit_id(index: ModelIndex, key: Key) -> tuple[str, FieldFact] | None:
@@ -98,15 +98,15 @@ def _serializers(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
         if fields is not None and fields[1].strings is not None:
             listed = names & {"id", "pk", pk.field}
             if "__all__" in names and kind != "drf-hyperlinked":
-                yield fields[0][0], fields[1].span, f"{label} (`fields = \"__all__\"`)", f"{model_label(key)}.fields=__all__", pk, served
+                yield fields[0][0], fields[1].span, f"{label} (`fields = \"__all__\"`)", f"{model_label(key)}.fields=__all__", pk, served, ids.unrouted_views(key)
             elif listed:
-                yield fields[0][0], fields[1].span, f"{label} (`{fields[1].name}` lists `{sorted(listed)[0]}`)", f"{model_label(key)}.fields", pk, served
+                yield fields[0][0], fields[1].span, f"{label} (`{fields[1].name}` lists `{sorted(listed)[0]}`)", f"{model_label(key)}.fields", pk, served, ids.unrouted_views(key)
             continue
         if kind == "drf-hyperlinked":
             continue  # its default fields are `url` and the model's non-key fields
         where_ = exclude or model_entry
         what = f"(`{exclude[1].name}` keeps the key)" if exclude else "(all model fields)"
-        yield where_[0][0], where_[1].span, f"{label} {what}", f"{model_label(key)}.{where_[1].name}", pk, served
+        yield where_[0][0], where_[1].span, f"{label} {what}", f"{model_label(key)}.{where_[1].name}", pk, served, ids.unrouted_views(key)
 
 
 def _marshmallow(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
@@ -121,7 +121,7 @@ def _marshmallow(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
             model = index.model_ref(model_entry[0][0], model_entry[1].strings[0]) if model_entry and model_entry[1].strings else None
             pk = index.sequential(model) if model is not None else index.id_target(key, name)
             if pk is not None:
-                yield owner[0], f.span, f"Schema `{model_label(key)}` field `{f.name}`", f"{model_label(owner)}.{f.name}", pk, ids.serving(key)
+                yield owner[0], f.span, f"Schema `{model_label(key)}` field `{f.name}`", f"{model_label(owner)}.{f.name}", pk, ids.serving(key), ids.unrouted_views(key)
 
 
 def _cookies(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
@@ -130,7 +130,7 @@ def _cookies(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
             pk = index.instance_key(path, c)
             if pk is not None:
                 what = f"Cookie `{c.key}` set to `{c.base}.{c.attr}` in `{c.function}()`"
-                yield path, c.span, what, f"{c.function}:cookie:{c.key}:{c.base}.{c.attr}", pk, ids.function_routes(path, c.scope)
+                yield path, c.span, what, f"{c.function}:cookie:{c.key}:{c.base}.{c.attr}", pk, ids.function_routes(path, c.scope), []
 
 
 def _dicts(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
@@ -144,16 +144,30 @@ def _dicts(index: ModelIndex, ids: IdExposure) -> Iterator[Exposed]:
                 continue
             source = f"{d.base}.{d.attr}"
             what = f"Dict `{{\"{d.key}\": {source}}}` built in `{d.function}()`"
-            yield path, d.span, what, f"{d.function}:{d.key}:{source}", pk, ids.function_routes(path, d.scope)
+            yield path, d.span, what, f"{d.function}:{d.key}:{source}", pk, ids.function_routes(path, d.scope), []
 
 
-def _exposure(routes: list[LinkedRoute]) -> tuple[str, Severity | None]:
-    """What the message says about who reads the ids, and the severity that follows from it."""
+def _exposure(ids: IdExposure, routes: list[LinkedRoute], views: list[UnroutedView]) -> tuple[str, Severity | None]:
+    """What the message says about who reads the ids, and the severity that follows from it: the
+    linked routes that return the schema, else the views that render it that no linked route reaches.
+    A public route that answers only after checking the caller's credential (a login) hands the ids
+    to an authenticated caller."""
     public = [r for r in routes if r.access.state == "public"]
+    proofs = {id(r): ids.credential_proof(r) for r in public}
+    open_routes = [r for r in public if proofs[id(r)] is None]
+    if open_routes:
+        return f" It is returned by {open_routes[0].label}, which anybody can call ({open_routes[0].access.evidence}).", severity(True, False)
     if public:
-        return f" It is returned by {public[0].label}, which anybody can call ({public[0].access.evidence}).", severity(True, False)
+        return f" It is returned only to callers who proved a credential ({public[0].label} answers after {proofs[id(public[0])]}).", severity(False, False)
     if routes:
         return f" It is returned only by routes that require authentication ({routes[0].label}: {routes[0].access.evidence}).", severity(False, False)
+    open_views = [v for v in views if v.access.state == "public"]
+    if open_views:
+        v = open_views[0]
+        return f" It is rendered by view `{v.name}` ({v.path}), which anybody can call ({v.access.evidence}).", severity(True, False)
+    if views:
+        v = views[0]
+        return f" It is rendered only by views that require authentication (`{v.name}` in {v.path}: {v.access.evidence}).", severity(False, False)
     return "", None
 
 
@@ -161,9 +175,9 @@ def check(ctx: Context) -> Iterator[Draft]:
     index, ids = ctx.models, ctx.ids
     seen: set[tuple[str, Span]] = set()
     for source in (_pydantic, _serializers, _marshmallow, _dicts, _cookies):
-        for path, span, what, token, pk, routes in source(index, ids):
+        for path, span, what, token, pk, routes, views in source(index, ids):
             if (path, span) in seen or ids.echoes_url_id(routes, pk):
                 continue
             seen.add((path, span))
-            said, level = _exposure(routes)
+            said, level = _exposure(ids, routes, views)
             yield _draft(path, span, what, token, pk, said, level)

@@ -6,7 +6,8 @@
   share a service lookup (`GET`, `PUT`, `DELETE /tags/{tag_id}` all calling `get(tag_id)`) are
   different routes, each reported.
 - `serving(...)`: the routes that return a schema, serializer or handler-built dict (KL301), so
-  that its severity says who can read the ids it hands out.
+  that its severity says who can read the ids it hands out; `unrouted_views(...)`: when no linked
+  route does, the class-based views that declare it as `serializer_class`, with their own access.
 - `token_subjects` / `is_token_subject(model)`: mints whose subject is a sequential primary key
   (`jwt.encode({"sub": user.id})`, `create_access_token(identity=user.id)`,
   `RefreshToken.for_user(user)`), and unsigned cookies set to one (`set_cookie("userid", obj.userid)`,
@@ -21,11 +22,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 from keylint.extract.model_facts import Lookup
-from keylint.extract.routes.facts import FromParam
+from keylint.extract.routes.facts import FromParam, FunctionInfo
 from keylint.link.models import ClassRef, Key, ModelIndex, PrimaryKey, model_label
-from keylint.link.routes import LinkedRoute, RouteProject
+from keylint.link.routes import Access, LinkedRoute, RouteProject
 from keylint.model import Severity, Span
 
 _CONTAINERS = frozenset({"List", "list", "Sequence", "Iterable", "Tuple", "tuple", "Set", "set", "Page", "Dict", "dict", "Optional", "Union", "Annotated"})
@@ -91,7 +93,28 @@ class ResolverId:
     authenticated: bool  # an authentication decorator or marker on the resolver itself
 
 
+@dataclass(frozen=True, slots=True)
+class UnroutedView:
+    """A class-based view that renders a serializer but that no linked URL route reaches."""
+
+    path: str
+    name: str
+    access: Access
+
+
+T = TypeVar("T")
+
 _RESOLVER_CONTEXT = frozenset({"self", "cls", "root", "parent", "info", "_", "obj"})
+
+
+# Methods that turn an object into a schema's output (`schema.dump(x)`, `Out.model_validate(row)`);
+# any other method called on a schema class (`PrivateUser.get_directory(uid)`) renders nothing.
+_RENDER_METHODS = frozenset({"dump", "dumps", "jsonify", "model_validate", "model_validate_json", "from_orm", "parse_obj", "validate", "construct", "model_construct"})
+
+
+def _built(info: FunctionInfo) -> list[str]:
+    """Names a function calls that may build a schema's output: `S(...)`, and `s.dump(...)` style."""
+    return [c.callee for c in info.calls] + [c.callee.rpartition(".")[0] for c in info.calls if c.callee.rpartition(".")[2] in _RENDER_METHODS]
 
 
 def _identity(route: LinkedRoute) -> tuple[object, ...]:
@@ -119,6 +142,7 @@ class IdExposure:
         self.models = models
         self.routes = routes
         self._covered: dict[tuple[object, ...], set[Key]] = {}  # each URL that takes a sequential id -> the models it looks up
+        self._methods_seen: dict[Key, set[Key]] = {}  # class -> the schemas its own methods build or return
 
     # ---- KL302 ----
     def _lookups(self, path: str, scope: str, name: str) -> list[tuple[str, Lookup]]:
@@ -335,8 +359,7 @@ class IdExposure:
             info = topology.facts[h.path].functions.get(h.function) if h.path in topology.facts else None
             if info is None:
                 continue
-            names = [c.callee for c in info.calls] + [c.callee.rpartition(".")[0] for c in info.calls if "." in c.callee]
-            names += [a for d in info.decorators for a in d.args]
+            names = _built(info) + [a for d in info.decorators for a in d.args]
             for name in names:
                 key = self._schema(h.path, name)
                 if key is not None:
@@ -357,19 +380,58 @@ class IdExposure:
         for route in self.routes.routes():
             for key in sorted(self._used_schemas(route)):
                 roots.setdefault(key, []).append(route)
-        served: dict[Key, list[LinkedRoute]] = {}
-        for root, routes in sorted(roots.items()):
+        return self._spread(roots)
+
+    def _spread(self, roots: dict[Key, list[T]]) -> dict[Key, list[T]]:
+        """What serves each root schema serves every schema nested in it too."""
+        served: dict[Key, list[T]] = {}
+        for root, servers in sorted(roots.items()):
             todo = [root]
             seen = {root}
             while todo:
                 key = todo.pop()
                 bucket = served.setdefault(key, [])
-                bucket.extend(r for r in routes if r not in bucket)
+                bucket.extend(r for r in servers if r not in bucket)
                 for nested in self._nested(key):
                     if nested not in seen:
                         seen.add(nested)
                         todo.append(nested)
         return served
+
+    @cached_property
+    def _viewed(self) -> dict[Key, list[UnroutedView]]:
+        """Schema -> the class-based views that declare it as `serializer_class` but that no linked
+        route reaches (registered through a project router subclass or a helper function the linker
+        does not follow), each with the access its own declarations and the DRF defaults give it."""
+        routed = {(r.class_path, r.class_name) for r in self.routes.routes()}
+        topology = self.routes.topology
+        roots: dict[Key, list[UnroutedView]] = {}
+        for path, rf in sorted(topology.facts.items()):
+            for name, cls in sorted(rf.classes.items()):
+                names = cls.attr("serializer_class")
+                if names is None or (path, name) in routed:
+                    continue
+                view = UnroutedView(path, name, self.routes.access.view_access(path, cls))
+                keys = {k for schema in names if (k := self._schema(path, schema)) is not None} | self._method_schemas(path, name)
+                for key in sorted(keys):
+                    roots.setdefault(key, []).append(view)
+        return self._spread(roots)
+
+    def _method_schemas(self, path: str, cls: str) -> set[Key]:
+        """Schemas a class's own methods build or return (`get_serializer_class()` returning one,
+        `DetailSerializer(obj).data` in an action or in a serializer's method field)."""
+        cached = self._methods_seen.get((path, cls))
+        if cached is not None:
+            return cached
+        rf = self.routes.topology.facts.get(path)
+        out: set[Key] = set()
+        self._methods_seen[(path, cls)] = out
+        for info in rf.functions.values() if rf is not None else ():
+            if info.cls != cls:
+                continue
+            names = _built(info) + list(info.returns)
+            out |= {k for name in names if (k := self._schema(path, name)) is not None and k != (path, cls)}
+        return out
 
     def _nested(self, key: Key) -> list[Key]:
         """Schemas a schema embeds: pydantic field annotations, DRF/marshmallow nested serializers."""
@@ -382,8 +444,21 @@ class IdExposure:
                 found = self._schema(owner[0], name)
                 if found is not None and found != key and found not in out:
                     out.append(found)
+        out.extend(k for k in sorted(self._method_schemas(*key)) if k not in out)
         return out
 
     def serving(self, key: Key) -> list[LinkedRoute]:
         """The routes that return this schema or serializer (possibly nested in another)."""
         return self._served.get(key, [])
+
+    def credential_proof(self, route: LinkedRoute) -> str | None:
+        """Where a route's handler checks a credential before it answers (a login: `verify_password(...)`
+        at app/auth.py:12): what it returns reaches only a caller who proved who they are."""
+        for handler in route.handlers:
+            for path, check in self.routes.analyze(route, handler).checks:
+                return f"{check.what} at {path}:{check.span.line}"
+        return None
+
+    def unrouted_views(self, key: Key) -> list[UnroutedView]:
+        """The views no linked route reaches that render this serializer (possibly nested in another)."""
+        return self._viewed.get(key, [])

@@ -43,7 +43,7 @@ _NOT_PREDICATE = frozenset({"get", "set", "create", "add", "remove", "delete", "
 # Query calls that, given the caller among their arguments, scope a lookup by the caller:
 # `Model.objects.restrict(request.user, "view")`, `get_object_or_404(M, pk=pk, owner=request.user)`
 _SCOPING_CALLS = frozenset({"restrict", "get_object_or_404", "get_list_or_404"})
-_REJECT_CALLS = frozenset({"abort", "redirect", "redirect_to_login", "HTTPException", "PermissionDenied", "HTTPUnauthorized", "HTTPForbidden", "Unauthorized", "Forbidden"})
+_REJECT_CALLS = frozenset({"abort", "redirect", "redirect_to_login", "handle_no_permission", "HTTPException", "PermissionDenied", "HTTPUnauthorized", "HTTPForbidden", "Unauthorized", "Forbidden"})
 _DELIVERY_WORDS = frozenset({"send", "mail", "email", "notify", "deliver", "sms", "enqueue", "delay"})
 # Calls whose result says something about a value without being it: its length, a hash, a test.
 _DIGEST_CALLS = frozenset(
@@ -612,8 +612,8 @@ class HandlerFlowVisitor(FactVisitor):
         elif self._passes_credential(node, last):
             fn.info.checks.append(CredentialCheck(f"{q or last}() with a credential", self.span(node)))
         if last in _REJECT_CALLS:
-            fn.info.rejects = True
-        if _checks_permission(last):
+            fn.info.rejects = True  # `self.handle_no_permission()` turns the caller away; it checks nothing itself
+        elif _checks_permission(last):
             fn.info.roles.append(f"{last}()")
         if last in _QUERY_METHODS or last in ("where", "in_") or last in _SCOPING_CALLS:
             # `User.query.filter(User.id.in_(current_user.managed))`: a lookup scoped by the caller

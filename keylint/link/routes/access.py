@@ -39,6 +39,15 @@ def _sample_path(full_path: str) -> str:
     return _PATH_PARAM.sub(value, full_path).lstrip("^/").rstrip("$")
 
 
+def _strongest(found: list[Access]) -> Access | None:
+    """Explicit public markers (AllowAny) lose to any real protection found elsewhere; a role check
+    is the strongest protection."""
+    protected = [a for a in found if a.state != "public"]
+    if protected:
+        return next((a for a in protected if a.state == "role"), protected[0])
+    return found[0] if found else None
+
+
 class RouteAccess:
     def __init__(self, topology: RouteTopology) -> None:
         self.topology = topology
@@ -158,6 +167,52 @@ class RouteAccess:
         """`name` is an instance of a FastAPI security scheme (`OAuth2PasswordBearer(...)`)."""
         return self.topology.follow(path, name, lambda p, n: True if n in self.facts[p].scheme_objects else None) is not None
 
+    def _class_access(self, cpath: str, cls: ClassInfo) -> tuple[list[Access], bool]:
+        """What a class-based view's own declarations say about access (method decorators,
+        permission bases, `permission_classes`, DRF defaults), and whether it is a DRF view."""
+        found: list[Access] = []
+        bases = self.topology.all_bases(cpath, cls)
+        drf = any(b.startswith("rest_framework") for b in bases)
+        for p, c in self.topology.class_chain(cpath, cls):
+            # Django's `View.dispatch` runs before every handler: a mixin's override that turns
+            # anonymous callers away (`if not request.user.is_authenticated: return self.handle_no_permission()`)
+            # protects every view built on it
+            if f"{c.qualname}.dispatch" in self.facts[p].functions:
+                verdict = self.guard(p, f"{c.qualname}.dispatch")
+                if verdict is not None:
+                    found.append(Access(verdict, f"{c.qualname}.dispatch turns anonymous callers away"))
+            for d in c.decorators:
+                if d.name.rpartition(".")[2] == "method_decorator":
+                    for arg in d.args:
+                        a = self.decorator_access(p, arg, (), ())
+                        if a is not None:
+                            found.append(a)
+        for b in bases:
+            permission = self.rc.permissions.get(b.rpartition(".")[2])
+            if permission is not None and not permission.get("public"):
+                found.append(Access("role" if permission.get("role") else "authenticated", b.rpartition(".")[2]))
+        for attr in ("decorators", "method_decorators"):
+            value = self.topology.class_attr(cpath, cls, attr)
+            for name in value[1] if value else ():
+                a = self.decorator_access(value[0] if value else cpath, name, (), ())
+                if a is not None:
+                    found.append(a)
+        perms = self.topology.class_attr(cpath, cls, "permission_classes")
+        authn = self.topology.class_attr(cpath, cls, "authentication_classes")
+        if perms is not None:
+            found.append(self._permissions(perms[1], f"{cls.qualname}.permission_classes"))
+        elif authn is not None and authn[1] == ():
+            found.append(Access("public", f"{cls.qualname}.authentication_classes = []"))
+        elif drf:
+            found.append(self.drf_default)
+        return found, drf
+
+    def view_access(self, cpath: str, cls: ClassInfo) -> Access:
+        """The access of a class-based view from its own declarations, for a view no linked URL
+        route reaches (registered through a router or helper the linker does not follow)."""
+        found, _ = self._class_access(cpath, cls)
+        return _strongest(found) or Access("public", f"{cls.qualname} declares no authentication or permission")
+
     def judge(self, path: str, route: Route, framework: str, full_path: str, handlers: list[Handler],
               class_ref: tuple[str, ClassInfo] | None, deps: list[str], nodes: list[Node]) -> Access:
         found: list[Access] = []
@@ -176,34 +231,8 @@ class RouteAccess:
                     found.append(Access(verdict, f"before_request hook {hqual}"))
         drf = False
         if class_ref is not None:
-            cpath, cls = class_ref
-            bases = self.topology.all_bases(cpath, cls)
-            drf = any(b.startswith("rest_framework") for b in bases)
-            for p, c in self.topology.class_chain(cpath, cls):
-                for d in c.decorators:
-                    if d.name.rpartition(".")[2] == "method_decorator":
-                        for arg in d.args:
-                            a = self.decorator_access(p, arg, (), ())
-                            if a is not None:
-                                found.append(a)
-            for b in bases:
-                permission = self.rc.permissions.get(b.rpartition(".")[2])
-                if permission is not None and not permission.get("public"):
-                    found.append(Access("role" if permission.get("role") else "authenticated", b.rpartition(".")[2]))
-            for attr in ("decorators", "method_decorators"):
-                value = self.topology.class_attr(cpath, cls, attr)
-                for name in value[1] if value else ():
-                    a = self.decorator_access(value[0] if value else cpath, name, (), ())
-                    if a is not None:
-                        found.append(a)
-            perms = self.topology.class_attr(cpath, cls, "permission_classes")
-            authn = self.topology.class_attr(cpath, cls, "authentication_classes")
-            if perms is not None:
-                found.append(self._permissions(perms[1], f"{cls.qualname}.permission_classes"))
-            elif authn is not None and authn[1] == ():
-                found.append(Access("public", f"{cls.qualname}.authentication_classes = []"))
-            elif drf:
-                found.append(self.drf_default)
+            class_found, drf = self._class_access(*class_ref)
+            found.extend(class_found)
         for handler in handlers:
             info = self.facts[handler.path].functions.get(handler.function)
             if info is None:
@@ -236,10 +265,4 @@ class RouteAccess:
                 found.append(Access("public", "LOGIN_EXEMPT_URLS exempts it from LoginRequiredMiddleware"))
             else:
                 found.append(Access("authenticated", "LoginRequiredMiddleware"))
-        # explicit public markers (AllowAny) lose to any real protection found elsewhere
-        protected = [a for a in found if a.state != "public"]
-        if protected:
-            return next((a for a in protected if a.state == "role"), protected[0])
-        if found:
-            return found[0]
-        return Access("public", "no authentication decorator, dependency, permission class or hook")
+        return _strongest(found) or Access("public", "no authentication decorator, dependency, permission class or hook")
